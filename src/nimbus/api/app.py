@@ -1,0 +1,34 @@
+"""The app factory: one ASGI app per Cloud, with each Google API at its real path."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from nimbus import __version__
+from nimbus.api import errors, health
+from nimbus.api.compute.routes import router as compute_router
+from nimbus.api.iam.routes import router as iam_router
+from nimbus.api.oauth2.routes import router as oauth2_router
+from nimbus.api.resourcemanager.routes_v1 import router as resourcemanager_v1_router
+from nimbus.services.cloud import Cloud
+
+
+def create_app(cloud: Cloud) -> FastAPI:
+    app = FastAPI(
+        title="Nimbus",
+        version=__version__,
+        docs_url="/nimbus/docs",
+        redoc_url=None,
+        openapi_url="/nimbus/openapi.json",
+    )
+    app.state.cloud = cloud
+    errors.install(app)
+    for router in (
+        health.router,
+        oauth2_router,
+        iam_router,
+        resourcemanager_v1_router,
+        compute_router,
+    ):
+        app.include_router(router)
+    return app

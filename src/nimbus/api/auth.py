@@ -1,0 +1,68 @@
+"""Who is calling: the bearer token checked against the store, on every request.
+
+Without credentials a call is anonymous (it matches only ``allUsers`` bindings),
+unless the server runs with ``--allow-anonymous``, which makes such calls act as the
+configured principal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+
+from nimbus.core.errors import InsufficientScopes, Unauthenticated
+from nimbus.services.caller import ANONYMOUS, Caller
+
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+CLOUD_PLATFORM_READ_ONLY = "https://www.googleapis.com/auth/cloud-platform.read-only"
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def jwt_audiences(request: Request) -> set[str]:
+    """The audiences a self-signed JWT may name to be used against this server."""
+    cloud = request.app.state.cloud
+    return {base_url(request), cloud.settings.public_url}
+
+
+async def current_caller(request: Request) -> Caller:
+    header = request.headers.get("authorization")
+    cloud = request.app.state.cloud
+    if not header:
+        principal = cloud.settings.anonymous_principal
+        return Caller(principal=principal) if principal else ANONYMOUS
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated(
+            "Request had invalid authentication credentials. Expected OAuth 2 access token."
+        )
+    return await asyncio.to_thread(cloud.tokens.authenticate, token.strip(), jwt_audiences(request))
+
+
+def require_scope(caller: Caller, accepted: frozenset[str]) -> None:
+    """A token limited by scopes must carry one that the API accepts."""
+    if caller.scopes and caller.scopes.isdisjoint(accepted):
+        raise InsufficientScopes("Request had insufficient authentication scopes.")
+
+
+def scopes(*names: str, read_only: bool = False) -> frozenset[str]:
+    """The scopes an API method accepts: its own plus cloud-platform."""
+    accepted = {CLOUD_PLATFORM, *(f"https://www.googleapis.com/auth/{n}" for n in names)}
+    if read_only:
+        accepted.add(CLOUD_PLATFORM_READ_ONLY)
+    return frozenset(accepted)
+
+
+def authenticated(accepted: frozenset[str]) -> Callable[[Request], Awaitable[Caller]]:
+    """A FastAPI dependency: the caller, once their token's scopes admit this API."""
+
+    async def dependency(request: Request) -> Caller:
+        caller = await current_caller(request)
+        require_scope(caller, accepted)
+        return caller
+
+    return dependency

@@ -1,0 +1,1 @@
+"""Compute Engine (``/compute/v1``): regions, zones and operations so far."""

@@ -1,0 +1,276 @@
+"""compute/v1: regions, zones, and operations in their three scopes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from nimbus.api.auth import authenticated, scopes
+from nimbus.api.compute import views
+from nimbus.api.compute.links import project_link, scope_path
+from nimbus.api.compute.listing import (
+    MaxResults,
+    OrderBy,
+    PageToken,
+    ReturnPartialSuccess,
+    list_page,
+)
+from nimbus.api.deps import call, cloud_of
+from nimbus.api.responses import empty_response, json_response
+from nimbus.services.caller import Caller
+from nimbus.services.locations import catalog
+from nimbus.services.operations import states
+from nimbus.services.operations.service import OperationRef
+from nimbus.wire.compute import OperationList, RegionList, ZoneList
+
+router = APIRouter(prefix="/compute/v1/projects/{project}")
+Reader = Annotated[
+    Caller, Depends(authenticated(scopes("compute", "compute.readonly", read_only=True)))
+]
+Writer = Annotated[Caller, Depends(authenticated(scopes("compute")))]
+
+
+@router.get("/regions")
+async def list_regions(
+    project: str,
+    request: Request,
+    caller: Reader,
+    filter: str | None = None,
+    max_results: MaxResults = None,
+    page_token: PageToken = None,
+    order_by: OrderBy = None,
+    return_partial_success: ReturnPartialSuccess = None,
+) -> Response:
+    owner, regions = await call(cloud_of(request).locations.regions, caller, project)
+    link = project_link(request, owner.project_id)
+    page = list_page(
+        [views.region(link, r) for r in regions], "name", filter, max_results, page_token
+    )
+    return json_response(
+        RegionList(
+            id=f"projects/{owner.project_id}/regions",
+            items=page.items,
+            next_page_token=page.next_page_token,
+            self_link=f"{link}/regions",
+        )
+    )
+
+
+@router.get("/regions/{region}")
+async def get_region(project: str, region: str, request: Request, caller: Reader) -> Response:
+    owner, found = await call(cloud_of(request).locations.region, caller, project, region)
+    return json_response(views.region(project_link(request, owner.project_id), found))
+
+
+@router.get("/zones")
+async def list_zones(
+    project: str,
+    request: Request,
+    caller: Reader,
+    filter: str | None = None,
+    max_results: MaxResults = None,
+    page_token: PageToken = None,
+    order_by: OrderBy = None,
+    return_partial_success: ReturnPartialSuccess = None,
+) -> Response:
+    owner, zones = await call(cloud_of(request).locations.zones, caller, project)
+    link = project_link(request, owner.project_id)
+    page = list_page([views.zone(link, z) for z in zones], "name", filter, max_results, page_token)
+    return json_response(
+        ZoneList(
+            id=f"projects/{owner.project_id}/zones",
+            items=page.items,
+            next_page_token=page.next_page_token,
+            self_link=f"{link}/zones",
+        )
+    )
+
+
+@router.get("/zones/{zone}")
+async def get_zone(project: str, zone: str, request: Request, caller: Reader) -> Response:
+    owner, found = await call(cloud_of(request).locations.zone, caller, project, zone)
+    return json_response(views.zone(project_link(request, owner.project_id), found))
+
+
+# -- operations, one set of handlers for the three scopes -------------------------------
+
+
+def _location(scope: str, location: str) -> str:
+    if scope == states.REGION:
+        catalog.region(location)
+    elif scope == states.ZONE:
+        catalog.zone(location)
+    return location
+
+
+async def _list_operations(
+    request: Request,
+    caller: Caller,
+    project: str,
+    scope: str,
+    location: str,
+    filter: str | None,
+    max_results: int | None,
+    page_token: str | None,
+) -> Response:
+    owner, rows = await call(
+        cloud_of(request).operations.list_in_scope, caller, project, scope, _location(scope, location)
+    )
+    link = project_link(request, owner.project_id)
+    rendered = [views.operation(link, row) for row in rows]
+    page = list_page(rendered, "name", filter, max_results, page_token)
+    return json_response(
+        OperationList(
+            id=f"projects/{owner.project_id}/{scope_path(scope, location)}/operations",
+            items=page.items,
+            next_page_token=page.next_page_token,
+            self_link=f"{link}/{scope_path(scope, location)}/operations",
+        )
+    )
+
+
+async def _get_operation(
+    request: Request, caller: Caller, ref: OperationRef, wait: bool
+) -> Response:
+    _location(ref.scope, ref.location)
+    operations = cloud_of(request).operations
+    if wait:
+        owner, row = await operations.wait(caller, ref)
+    else:
+        owner, row = await call(operations.get, caller, ref)
+    return json_response(views.operation(project_link(request, owner.project_id), row))
+
+
+async def _delete_operation(request: Request, caller: Caller, ref: OperationRef) -> Response:
+    _location(ref.scope, ref.location)
+    await call(cloud_of(request).operations.delete, caller, ref)
+    return empty_response()
+
+
+@router.get("/global/operations")
+async def list_global_operations(
+    project: str,
+    request: Request,
+    caller: Reader,
+    filter: str | None = None,
+    max_results: MaxResults = None,
+    page_token: PageToken = None,
+    order_by: OrderBy = None,
+    return_partial_success: ReturnPartialSuccess = None,
+) -> Response:
+    return await _list_operations(
+        request, caller, project, states.GLOBAL, "", filter, max_results, page_token
+    )
+
+
+@router.get("/global/operations/{operation}")
+async def get_global_operation(
+    project: str, operation: str, request: Request, caller: Reader
+) -> Response:
+    return await _get_operation(
+        request, caller, OperationRef(project, states.GLOBAL, "", operation), wait=False
+    )
+
+
+@router.post("/global/operations/{operation}/wait")
+async def wait_global_operation(
+    project: str, operation: str, request: Request, caller: Reader
+) -> Response:
+    return await _get_operation(
+        request, caller, OperationRef(project, states.GLOBAL, "", operation), wait=True
+    )
+
+
+@router.delete("/global/operations/{operation}")
+async def delete_global_operation(
+    project: str, operation: str, request: Request, caller: Writer
+) -> Response:
+    return await _delete_operation(
+        request, caller, OperationRef(project, states.GLOBAL, "", operation)
+    )
+
+
+@router.get("/regions/{region}/operations")
+async def list_region_operations(
+    project: str,
+    region: str,
+    request: Request,
+    caller: Reader,
+    filter: str | None = None,
+    max_results: MaxResults = None,
+    page_token: PageToken = None,
+    order_by: OrderBy = None,
+    return_partial_success: ReturnPartialSuccess = None,
+) -> Response:
+    return await _list_operations(
+        request, caller, project, states.REGION, region, filter, max_results, page_token
+    )
+
+
+@router.get("/regions/{region}/operations/{operation}")
+async def get_region_operation(
+    project: str, region: str, operation: str, request: Request, caller: Reader
+) -> Response:
+    ref = OperationRef(project, states.REGION, region, operation)
+    return await _get_operation(request, caller, ref, wait=False)
+
+
+@router.post("/regions/{region}/operations/{operation}/wait")
+async def wait_region_operation(
+    project: str, region: str, operation: str, request: Request, caller: Reader
+) -> Response:
+    ref = OperationRef(project, states.REGION, region, operation)
+    return await _get_operation(request, caller, ref, wait=True)
+
+
+@router.delete("/regions/{region}/operations/{operation}")
+async def delete_region_operation(
+    project: str, region: str, operation: str, request: Request, caller: Writer
+) -> Response:
+    return await _delete_operation(
+        request, caller, OperationRef(project, states.REGION, region, operation)
+    )
+
+
+@router.get("/zones/{zone}/operations")
+async def list_zone_operations(
+    project: str,
+    zone: str,
+    request: Request,
+    caller: Reader,
+    filter: str | None = None,
+    max_results: MaxResults = None,
+    page_token: PageToken = None,
+    order_by: OrderBy = None,
+    return_partial_success: ReturnPartialSuccess = None,
+) -> Response:
+    return await _list_operations(
+        request, caller, project, states.ZONE, zone, filter, max_results, page_token
+    )
+
+
+@router.get("/zones/{zone}/operations/{operation}")
+async def get_zone_operation(
+    project: str, zone: str, operation: str, request: Request, caller: Reader
+) -> Response:
+    ref = OperationRef(project, states.ZONE, zone, operation)
+    return await _get_operation(request, caller, ref, wait=False)
+
+
+@router.post("/zones/{zone}/operations/{operation}/wait")
+async def wait_zone_operation(
+    project: str, zone: str, operation: str, request: Request, caller: Reader
+) -> Response:
+    ref = OperationRef(project, states.ZONE, zone, operation)
+    return await _get_operation(request, caller, ref, wait=True)
+
+
+@router.delete("/zones/{zone}/operations/{operation}")
+async def delete_zone_operation(
+    project: str, zone: str, operation: str, request: Request, caller: Writer
+) -> Response:
+    return await _delete_operation(
+        request, caller, OperationRef(project, states.ZONE, zone, operation)
+    )

@@ -1,0 +1,62 @@
+"""Compute Engine resources rendered in compute/v1 shapes."""
+
+from __future__ import annotations
+
+from nimbus.core.clock import compute_timestamp
+from nimbus.services.locations import catalog
+from nimbus.store.models import Operation
+from nimbus.wire.compute import Operation as OperationWire
+from nimbus.wire.compute import OperationError, OperationErrorItem, Region, Zone
+
+
+def region(project_link: str, info: catalog.RegionInfo) -> Region:
+    return Region(
+        id=str(info.id),
+        creation_timestamp=compute_timestamp(catalog.CREATED),
+        name=info.name,
+        description=info.name,
+        status=info.status,
+        zones=[f"{project_link}/zones/{zone}" for zone in info.zones],
+        self_link=f"{project_link}/regions/{info.name}",
+    )
+
+
+def zone(project_link: str, info: catalog.ZoneInfo) -> Zone:
+    return Zone(
+        id=str(info.id),
+        creation_timestamp=compute_timestamp(catalog.CREATED),
+        name=info.name,
+        description=info.name,
+        status=info.status,
+        region=f"{project_link}/regions/{info.region}",
+        self_link=f"{project_link}/zones/{info.name}",
+        available_cpu_platforms=list(catalog.CPU_PLATFORMS),
+    )
+
+
+def operation(project_link: str, row: Operation) -> OperationWire:
+    where = "global" if row.scope == "global" else f"{row.scope}s/{row.location}"
+    error = (
+        OperationError(errors=[OperationErrorItem(**item) for item in row.error])
+        if row.error
+        else None
+    )
+    return OperationWire(
+        id=str(row.id),
+        name=row.name,
+        operation_type=row.operation_type,
+        target_link=row.target_link or None,
+        target_id=row.target_id or None,
+        status=row.status,
+        user=row.user or None,
+        progress=row.progress,
+        insert_time=compute_timestamp(row.insert_time),
+        start_time=compute_timestamp(row.start_time) if row.start_time else None,
+        end_time=compute_timestamp(row.end_time) if row.end_time else None,
+        error=error,
+        http_error_status_code=row.http_error_status_code,
+        http_error_message=row.http_error_message,
+        self_link=f"{project_link}/{where}/operations/{row.name}",
+        region=f"{project_link}/regions/{row.location}" if row.scope == "region" else None,
+        zone=f"{project_link}/zones/{row.location}" if row.scope == "zone" else None,
+    )

@@ -1,0 +1,1 @@
+"""IAM (``/v1/projects/*/serviceAccounts``, ``/v1/roles``, custom roles)."""

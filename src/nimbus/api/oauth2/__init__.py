@@ -1,0 +1,1 @@
+"""OAuth 2.0 token endpoint, public certificates, and user credential minting."""

@@ -1,0 +1,30 @@
+"""Fast JSON responses (orjson) for wire models and plain dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from nimbus.wire.base import Wire
+
+
+def json_response(
+    body: Wire | Mapping[str, Any],
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    payload = body.dump() if isinstance(body, Wire) else body
+    return Response(
+        orjson.dumps(payload),
+        status_code=status_code,
+        headers=dict(headers or {}),
+        media_type="application/json; charset=UTF-8",
+    )
+
+
+def empty_response() -> Response:
+    """Google answers deletes and similar with ``{}``."""
+    return json_response({})

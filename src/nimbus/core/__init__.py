@@ -1,0 +1,1 @@
+"""Shared building blocks every service uses: errors, ids, time, paging, filters."""

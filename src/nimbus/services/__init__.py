@@ -1,0 +1,1 @@
+"""Domain logic, no HTTP: each service checks a permission, reads and writes the store."""

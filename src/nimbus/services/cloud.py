@@ -1,0 +1,86 @@
+"""One Nimbus: its store, clock and services, wired together once.
+
+The API app is built from a ``Cloud`` (no module-level singletons), so two clouds can
+live in one process, as the tests do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nimbus.core.clock import Clock, SystemClock
+from nimbus.services.iam.authorizer import Authorizer
+from nimbus.services.iam.catalog import RoleCatalog, load_catalog
+from nimbus.services.iam.keys import Keys
+from nimbus.services.iam.policies import Policies
+from nimbus.services.iam.roles import Roles
+from nimbus.services.iam.service_accounts import ServiceAccounts
+from nimbus.services.iam.tokens import Tokens
+from nimbus.services.iam.user_credentials import UserCredentials
+from nimbus.services.locations.service import Locations
+from nimbus.services.operations.service import Operations
+from nimbus.services.resourcemanager.projects import Projects
+from nimbus.settings import ServerSettings
+from nimbus.store.db import Database
+
+
+@dataclass
+class Cloud:
+    settings: ServerSettings
+    db: Database
+    clock: Clock
+    catalog: RoleCatalog
+    authorizer: Authorizer
+    policies: Policies
+    projects: Projects
+    service_accounts: ServiceAccounts
+    keys: Keys
+    tokens: Tokens
+    roles: Roles
+    user_credentials: UserCredentials
+    operations: Operations
+    locations: Locations
+
+    @classmethod
+    def assemble(cls, settings: ServerSettings, clock: Clock | None = None) -> Cloud:
+        clock = clock or SystemClock()
+        db = Database(settings.db_url)
+        catalog = load_catalog()
+        authorizer = Authorizer(catalog, clock)
+        policies = Policies(authorizer, clock)
+        accounts = ServiceAccounts(db, authorizer, policies, clock)
+        tokens = Tokens(db, clock)
+        return cls(
+            settings=settings,
+            db=db,
+            clock=clock,
+            catalog=catalog,
+            authorizer=authorizer,
+            policies=policies,
+            projects=Projects(db, authorizer, policies, clock),
+            service_accounts=accounts,
+            keys=Keys(db, accounts, clock),
+            tokens=tokens,
+            roles=Roles(db, authorizer, catalog, clock),
+            user_credentials=UserCredentials(db, authorizer, tokens),
+            operations=Operations(db, authorizer, clock),
+            locations=Locations(db, authorizer),
+        )
+
+    def start(self) -> str:
+        """Migrate the store and make sure the owner exists; return the owner's email."""
+        from nimbus.services.bootstrap import ensure_owner
+
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db.migrate()
+        return ensure_owner(
+            self.db,
+            self.service_accounts,
+            self.keys,
+            self.clock,
+            self.settings.owner_key_path,
+            self.settings.public_url,
+        )
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,1 @@
+"""Identity and access management: principals, roles, policies, accounts, keys, tokens."""

@@ -1,0 +1,1 @@
+"""Regions and zones, as Google Cloud names them."""

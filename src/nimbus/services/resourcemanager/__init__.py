@@ -1,0 +1,1 @@
+"""Cloud Resource Manager: the organization and its projects."""

@@ -1,0 +1,51 @@
+"""How one Nimbus server is configured: where it listens and where its state lives."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from nimbus.store.db import sqlite_url
+
+
+def default_data_dir() -> Path:
+    """``$NIMBUS_DATA_DIR``, else the user's data home (``~/.local/share/nimbus``)."""
+    configured = os.environ.get("NIMBUS_DATA_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    return Path(platformdirs.user_data_dir("nimbus", appauthor=False))
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str | None = None
+    # None: unauthenticated calls are anonymous. Otherwise the principal they act as.
+    anonymous_principal: str | None = None
+    max_body_bytes: int = 64 * 1024 * 1024
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir / "nimbus.db")
+
+    @property
+    def public_url(self) -> str:
+        """The address clients on this machine use (a wildcard bind is reached by loopback)."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def owner_key_path(self) -> Path:
+        return self.data_dir / "owner-key.json"
+
+    @property
+    def server_info_path(self) -> Path:
+        """Where a running server says where it is, for the CLI on the same machine."""
+        return self.data_dir / "server.json"

@@ -1,0 +1,92 @@
+"""Compute Engine shapes shared by every compute resource (operations, regions, zones)."""
+
+from __future__ import annotations
+
+from nimbus.wire.base import Wire
+
+
+class OperationErrorItem(Wire):
+    code: str
+    message: str
+    location: str | None = None
+
+
+class OperationError(Wire):
+    errors: list[OperationErrorItem]
+
+
+class Operation(Wire):
+    kind: str = "compute#operation"
+    id: str
+    name: str
+    operation_type: str
+    target_link: str | None = None
+    target_id: str | None = None
+    status: str
+    user: str | None = None
+    progress: int
+    insert_time: str
+    start_time: str | None = None
+    end_time: str | None = None
+    error: OperationError | None = None
+    http_error_status_code: int | None = None
+    http_error_message: str | None = None
+    self_link: str
+    region: str | None = None
+    zone: str | None = None
+
+
+class OperationList(Wire):
+    kind: str = "compute#operationList"
+    id: str
+    items: list[Operation]
+    next_page_token: str | None = None
+    self_link: str
+
+
+class Zone(Wire):
+    kind: str = "compute#zone"
+    id: str
+    creation_timestamp: str
+    name: str
+    description: str
+    status: str
+    region: str
+    self_link: str
+    available_cpu_platforms: list[str] | None = None
+    supports_pzs: bool = False
+
+
+class Quota(Wire):
+    metric: str
+    limit: float
+    usage: float
+
+
+class Region(Wire):
+    kind: str = "compute#region"
+    id: str
+    creation_timestamp: str
+    name: str
+    description: str
+    status: str
+    zones: list[str]
+    quotas: list[Quota] | None = None
+    self_link: str
+    supports_pzs: bool = False
+
+
+class ZoneList(Wire):
+    kind: str = "compute#zoneList"
+    id: str
+    items: list[Zone]
+    next_page_token: str | None = None
+    self_link: str
+
+
+class RegionList(Wire):
+    kind: str = "compute#regionList"
+    id: str
+    items: list[Region]
+    next_page_token: str | None = None
+    self_link: str
