@@ -6,6 +6,7 @@ live in one process, as the tests do.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from nimbus.core.clock import Clock, SystemClock
@@ -73,7 +74,7 @@ class Cloud:
 
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db.migrate()
-        return ensure_owner(
+        owner = ensure_owner(
             self.db,
             self.service_accounts,
             self.keys,
@@ -81,6 +82,11 @@ class Cloud:
             self.settings.owner_key_path,
             self.settings.public_url,
         )
+        if self.settings.anonymous_principal == "owner":
+            self.settings = dataclasses.replace(
+                self.settings, anonymous_principal=f"serviceAccount:{owner}"
+            )
+        return owner
 
     def close(self) -> None:
         self.db.dispose()

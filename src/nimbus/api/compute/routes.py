@@ -116,7 +116,11 @@ async def _list_operations(
     page_token: str | None,
 ) -> Response:
     owner, rows = await call(
-        cloud_of(request).operations.list_in_scope, caller, project, scope, _location(scope, location)
+        cloud_of(request).operations.list_in_scope,
+        caller,
+        project,
+        scope,
+        _location(scope, location),
     )
     link = project_link(request, owner.project_id)
     rendered = [views.operation(link, row) for row in rows]

@@ -209,7 +209,9 @@ async def create_key(project: str, account: str, request: Request, caller: Write
 
 @router.get(ACCOUNT + "/keys")
 async def list_keys(project: str, account: str, request: Request, caller: Reader) -> Response:
-    owner, found, keys = await call(cloud_of(request).keys.list_for_account, caller, _account(project, account))
+    owner, found, keys = await call(
+        cloud_of(request).keys.list_for_account, caller, _account(project, account)
+    )
     rendered = [views.key(owner, found, k) for k in keys]
     return json_response(ListServiceAccountKeysResponse(keys=rendered or None))
 

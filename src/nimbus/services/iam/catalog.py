@@ -1,12 +1,14 @@
 """Predefined roles with Google's permission lists, loaded from ``roles.json``.
 
-The basic roles are Google's lists restricted to the services Nimbus implements.
-``roles/owner`` is completed with every permission any role grants, so the owner
-can always do everything Nimbus can do.
+The basic roles are Google's lists restricted to the services Nimbus implements, and
+nested as on Google Cloud: editor holds all of viewer, and ``roles/owner`` is completed
+with every permission any role grants, so the owner can do everything Nimbus can.
+(The lists come from snapshots of different dates; nesting keeps them consistent.)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from dataclasses import dataclass
@@ -31,12 +33,16 @@ class RoleCatalog:
     def __init__(self, roles: list[PredefinedRole]) -> None:
         every = frozenset().union(*(role.permissions for role in roles)) | NIMBUS_PERMISSIONS
         self._roles = {role.name: role for role in roles}
-        owner = self._roles.get("roles/owner")
-        if owner is not None:
-            self._roles[owner.name] = PredefinedRole(
-                owner.name, owner.title, owner.description, owner.stage, every
-            )
+        viewer = self._roles.get("roles/viewer")
+        if viewer is not None:
+            self._widen("roles/editor", viewer.permissions)
+        self._widen("roles/owner", every)
         self.all_permissions = every
+
+    def _widen(self, name: str, extra: frozenset[str]) -> None:
+        role = self._roles.get(name)
+        if role is not None:
+            self._roles[name] = dataclasses.replace(role, permissions=role.permissions | extra)
 
     def get(self, name: str) -> PredefinedRole | None:
         return self._roles.get(name)

@@ -1,0 +1,5 @@
+"""``python -m nimbus`` runs the CLI."""
+
+from nimbus.cli.main import main
+
+main()

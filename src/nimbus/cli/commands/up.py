@@ -1,0 +1,64 @@
+"""``nimbus up``: run the cloud in the foreground."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nimbus.settings import ServerSettings, default_data_dir
+
+OWNER = "owner"
+
+
+def up(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="NIMBUS_DATA_DIR",
+            help="Where state lives (default: the user's data home).",
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="NIMBUS_DATABASE_URL",
+            help="SQLAlchemy URL; default SQLite in the data dir, or postgresql+psycopg://...",
+        ),
+    ] = None,
+    allow_anonymous: Annotated[
+        str | None,
+        typer.Option(
+            "--allow-anonymous",
+            help="Unauthenticated calls act as the owner, or as the principal given "
+            "(--allow-anonymous=user:alice@example.com).",
+        ),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="Server log level.")] = "warning",
+) -> None:
+    """Run Nimbus in the foreground until interrupted."""
+    from nimbus.server import serve
+
+    settings = ServerSettings(
+        data_dir=(data_dir or default_data_dir()).expanduser().resolve(),
+        host=host,
+        port=port,
+        database_url=database_url,
+        anonymous_principal=_anonymous(allow_anonymous),
+    )
+    serve(settings, log_level=log_level)
+
+
+def _anonymous(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value == OWNER:
+        return OWNER
+    if ":" not in value:
+        raise typer.BadParameter("expected 'owner' or a principal such as user:alice@example.com")
+    return value
