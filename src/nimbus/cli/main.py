@@ -45,8 +45,8 @@ def main() -> None:
         if type(exc).__name__ == "NoArgsIsHelpError":
             command.main(args=[*argv, "--help"], prog_name="nimbus", standalone_mode=False)
             sys.exit(0)
-        format_message = getattr(exc, "format_message", lambda: str(exc))
-        _fail(format_message(), getattr(exc, "exit_code", 2))
+        format_message = getattr(exc, "format_message", None)
+        _fail(format_message() if format_message else str(exc), getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         sys.exit(130)
 
