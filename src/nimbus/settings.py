@@ -27,7 +27,8 @@ class ServerSettings:
     database_url: str | None = None
     # None: unauthenticated calls are anonymous. Otherwise the principal they act as.
     anonymous_principal: str | None = None
-    max_body_bytes: int = 64 * 1024 * 1024
+    # JSON request bodies; object uploads stream through their own path.
+    max_body_bytes: int = 16 * 1024 * 1024
 
     @property
     def db_url(self) -> str:

@@ -39,9 +39,15 @@ def _predefined_view(role: PredefinedRole) -> RoleView:
     return RoleView(role.name, role.title, role.description, role.stage, sorted(role.permissions))
 
 
-def _custom_view(name: str, row: CustomRole) -> RoleView:
+def _custom_view(row: CustomRole) -> RoleView:
     return RoleView(
-        name, row.title, row.description, row.stage, sorted(row.permissions), row.etag, row.deleted
+        row.name,
+        row.title,
+        row.description,
+        row.stage,
+        sorted(row.permissions),
+        row.etag,
+        row.deleted,
     )
 
 
@@ -82,17 +88,13 @@ class Roles:
                 .where(CustomRole.parent == hierarchy.project_key(project))
                 .order_by(CustomRole.name)
             ).all()
-            views = [
-                _custom_view(self._public_name(project, r), r)
-                for r in rows
-                if show_deleted or not r.deleted
-            ]
+            views = [_custom_view(r) for r in rows if show_deleted or not r.deleted]
             return paginate(views, [v.name for v in views], page)
 
     def get_custom(self, caller: Caller, name: str) -> RoleView:
         with self.db.read() as session:
-            project, row = self._custom(session, caller, name, "iam.roles.get")
-            return _custom_view(self._public_name(project, row), row)
+            row = self._custom(session, caller, name, "iam.roles.get")
+            return _custom_view(row)
 
     def create_custom(
         self, caller: Caller, project_ref: str, role_id: str, spec: CustomRoleSpec
@@ -122,13 +124,13 @@ class Roles:
                 create_time=self.clock.now(),
             )
             session.add(row)
-            return _custom_view(self._public_name(project, row), row)
+            return _custom_view(row)
 
     def update_custom(
         self, caller: Caller, name: str, spec: CustomRoleSpec, etag: str | None
     ) -> RoleView:
         with self.db.write() as session:
-            project, row = self._custom(session, caller, name, "iam.roles.update")
+            row = self._custom(session, caller, name, "iam.roles.update")
             if etag is not None and etag != row.etag:
                 raise Conflict("The role was changed; read it again and retry.")
             if spec.title is not None:
@@ -140,15 +142,15 @@ class Roles:
             if spec.stage is not None:
                 row.stage = self._valid_stage(spec.stage)
             row.etag = new_etag()
-            return _custom_view(self._public_name(project, row), row)
+            return _custom_view(row)
 
     def set_deleted(self, caller: Caller, name: str, deleted: bool) -> RoleView:
         permission = "iam.roles.delete" if deleted else "iam.roles.undelete"
         with self.db.write() as session:
-            project, row = self._custom(session, caller, name, permission)
+            row = self._custom(session, caller, name, permission)
             row.deleted = deleted
             row.etag = new_etag()
-            return _custom_view(self._public_name(project, row), row)
+            return _custom_view(row)
 
     def _valid_permissions(self, permissions: list[str]) -> list[str]:
         if len(permissions) > MAX_PERMISSIONS:
@@ -166,15 +168,10 @@ class Roles:
 
     @staticmethod
     def _key(project: Project, role_id: str) -> str:
-        return f"projects/{project.number}/roles/{role_id}"
+        """Custom roles are bound by this name, so it is also their key."""
+        return f"projects/{project.project_id}/roles/{role_id}"
 
-    @staticmethod
-    def _public_name(project: Project, row: CustomRole) -> str:
-        return f"projects/{project.project_id}/roles/{row.name.rsplit('/', 1)[-1]}"
-
-    def _custom(
-        self, session: Session, caller: Caller, name: str, permission: str
-    ) -> tuple[Project, CustomRole]:
+    def _custom(self, session: Session, caller: Caller, name: str, permission: str) -> CustomRole:
         parts = name.split("/")
         if len(parts) != 4 or parts[0] != "projects" or parts[2] != "roles":
             raise InvalidArgument(f"Invalid role name: '{name}'.")
@@ -182,7 +179,7 @@ class Roles:
         row = session.get(CustomRole, self._key(project, parts[3]))
         if row is None:
             raise NotFound(f"The role named {name} was not found.")
-        return project, row
+        return row
 
     def _project(self, session: Session, caller: Caller, ref: str, permission: str) -> Project:
         return hierarchy.authorized_project(session, self.authorizer, caller, ref, permission)
