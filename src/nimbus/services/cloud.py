@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from nimbus.core.clock import Clock, SystemClock
+from nimbus.services.compute.projects import ComputeProjects
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.catalog import RoleCatalog, load_catalog
 from nimbus.services.iam.keys import Keys
@@ -41,6 +42,7 @@ class Cloud:
     user_credentials: UserCredentials
     operations: Operations
     locations: Locations
+    compute_projects: ComputeProjects
 
     @classmethod
     def assemble(cls, settings: ServerSettings, clock: Clock | None = None) -> Cloud:
@@ -51,6 +53,7 @@ class Cloud:
         policies = Policies(authorizer, clock)
         accounts = ServiceAccounts(db, authorizer, policies, clock)
         tokens = Tokens(db, clock)
+        operations = Operations(db, authorizer, clock)
         return cls(
             settings=settings,
             db=db,
@@ -64,8 +67,9 @@ class Cloud:
             tokens=tokens,
             roles=Roles(db, authorizer, catalog, clock),
             user_credentials=UserCredentials(db, authorizer, tokens),
-            operations=Operations(db, authorizer, clock),
+            operations=operations,
             locations=Locations(db, authorizer),
+            compute_projects=ComputeProjects(db, authorizer, operations),
         )
 
     def start(self) -> str:

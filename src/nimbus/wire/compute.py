@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from nimbus.wire.base import Wire
+from pydantic import Field
+
+from nimbus.wire.base import Wire, WireRequest
 
 
 class OperationErrorItem(Wire):
@@ -90,3 +92,34 @@ class RegionList(Wire):
     items: list[Region]
     next_page_token: str | None = None
     self_link: str
+
+
+class MetadataItem(Wire):
+    key: str
+    value: str | None = None
+
+
+class Metadata(Wire):
+    kind: str = "compute#metadata"
+    fingerprint: str | None = None
+    items: list[MetadataItem] | None = None
+
+
+class MetadataRequest(WireRequest):
+    kind: str | None = None
+    fingerprint: str | None = None
+    items: list[dict[str, object]] | None = None
+
+
+class ComputeProject(Wire):
+    kind: str = "compute#project"
+    id: str
+    creation_timestamp: str
+    name: str
+    common_instance_metadata: Metadata
+    quotas: list[Quota] = Field(default_factory=list)
+    self_link: str
+    default_service_account: str
+    xpn_project_status: str = "UNSPECIFIED_XPN_PROJECT_STATUS"
+    default_network_tier: str = "PREMIUM"
+    vm_dns_setting: str = "ZONAL_ONLY"

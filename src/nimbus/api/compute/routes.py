@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from nimbus.api.auth import authenticated, scopes
+from nimbus.api.body import parse_body
 from nimbus.api.compute import views
 from nimbus.api.compute.links import project_link, scope_path
 from nimbus.api.compute.listing import (
@@ -23,13 +24,34 @@ from nimbus.services.caller import Caller
 from nimbus.services.locations import catalog
 from nimbus.services.operations import states
 from nimbus.services.operations.service import OperationRef
-from nimbus.wire.compute import OperationList, RegionList, ZoneList
+from nimbus.wire.compute import MetadataRequest, OperationList, RegionList, ZoneList
 
 router = APIRouter(prefix="/compute/v1/projects/{project}")
 Reader = Annotated[
     Caller, Depends(authenticated(scopes("compute", "compute.readonly", read_only=True)))
 ]
 Writer = Annotated[Caller, Depends(authenticated(scopes("compute")))]
+
+
+@router.get("")
+async def get_project(project: str, request: Request, caller: Reader) -> Response:
+    owner, settings = await call(cloud_of(request).compute_projects.get, caller, project)
+    link = project_link(request, owner.project_id)
+    return json_response(views.compute_project(link, owner, settings))
+
+
+@router.post("/setCommonInstanceMetadata")
+async def set_common_instance_metadata(project: str, request: Request, caller: Writer) -> Response:
+    body = await parse_body(request, MetadataRequest)
+    owner, operation = await call(
+        cloud_of(request).compute_projects.set_common_instance_metadata,
+        caller,
+        project,
+        body.items or [],
+        body.fingerprint,
+        project_link(request, project),
+    )
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
 
 
 @router.get("/regions")

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from nimbus.core.clock import compute_timestamp
 from nimbus.services.locations import catalog
-from nimbus.store.models import Operation
+from nimbus.store.models import ComputeProject, Operation, Project
+from nimbus.wire.compute import ComputeProject as ProjectWire
+from nimbus.wire.compute import (
+    Metadata,
+    MetadataItem,
+    OperationError,
+    OperationErrorItem,
+    Region,
+    Zone,
+)
 from nimbus.wire.compute import Operation as OperationWire
-from nimbus.wire.compute import OperationError, OperationErrorItem, Region, Zone
 
 
 def region(project_link: str, info: catalog.RegionInfo) -> Region:
@@ -59,4 +67,18 @@ def operation(project_link: str, row: Operation) -> OperationWire:
         self_link=f"{project_link}/{where}/operations/{row.name}",
         region=f"{project_link}/regions/{row.location}" if row.scope == "region" else None,
         zone=f"{project_link}/zones/{row.location}" if row.scope == "zone" else None,
+    )
+
+
+def compute_project(project_link: str, project: Project, settings: ComputeProject) -> ProjectWire:
+    items = [MetadataItem(**item) for item in settings.metadata_items]
+    return ProjectWire(
+        id=str(project.number),
+        creation_timestamp=compute_timestamp(project.create_time),
+        name=project.project_id,
+        common_instance_metadata=Metadata(
+            fingerprint=settings.metadata_fingerprint, items=items or None
+        ),
+        self_link=project_link,
+        default_service_account=f"{project.number}-compute@developer.gserviceaccount.com",
     )

@@ -1,6 +1,7 @@
 """Every table, imported here so that Alembic and the app see one metadata."""
 
 from nimbus.store.base import Base
+from nimbus.store.models.compute import ComputeProject
 from nimbus.store.models.iam import (
     AccessToken,
     CustomRole,
@@ -16,6 +17,7 @@ from nimbus.store.models.resourcemanager import Organization, Project, Setting
 __all__ = [
     "AccessToken",
     "Base",
+    "ComputeProject",
     "CustomRole",
     "IamPolicy",
     "OAuthClient",

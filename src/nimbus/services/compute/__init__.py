@@ -1,0 +1,1 @@
+"""Compute Engine: project settings now; instances, disks and networks build on it."""
