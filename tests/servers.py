@@ -80,8 +80,8 @@ class NimbusServer:
         ]  # fmt: skip
         if self.database_url:
             command += ["--database-url", self.database_url]
-        log = (self.data_dir.parent / f"{self.data_dir.name}.log").open("ab")
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        with (self.data_dir.parent / f"{self.data_dir.name}.log").open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -27,12 +30,29 @@ def serve(settings: ServerSettings, log_level: str = "warning") -> None:
             server_header=False,
             timeout_graceful_shutdown=10,
         )
-        server = uvicorn.Server(config)
+        server = _Server(config)
         _announce(settings)
         server.run()
     finally:
         _withdraw(settings)
         cloud.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, minus re-raising the stop signal at exit, so that clean-up runs and a
+    SIGINT or SIGTERM ends the process with status 0."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _announce(settings: ServerSettings) -> None:

@@ -57,7 +57,8 @@ class ProjectV3Request(WireRequest):
     labels: dict[str, str] | None = None
     parent: str | None = None
     name: str | None = None
-    state: str | None = None
+    # Echoed back on update; the official clients send enums as numbers (enum-encoding=int).
+    state: str | int | None = None
     etag: str | None = None
     create_time: str | None = None
     update_time: str | None = None
