@@ -62,15 +62,22 @@ def active_project(session: Session, ref: str) -> Project:
 
 
 def authorized_project(
-    session: Session, authorizer: Authorizer, caller: Caller, ref: str, permission: str
+    session: Session,
+    authorizer: Authorizer,
+    caller: Caller,
+    ref: str,
+    permission: str,
+    *,
+    include_deleted: bool = False,
 ) -> Project:
-    """An active project, once the caller holds ``permission`` on it.
+    """A project, once the caller holds ``permission`` on it.
 
-    A missing project is a 404 only for callers allowed to know that (those holding
-    the permission above it); everyone else gets the same 403 as for a hidden project.
+    Projects marked for deletion are gone for every service but Resource Manager
+    (``include_deleted``). A missing project is a 404 only for callers allowed to know
+    that (those holding the permission above it); others get the 403 of a hidden one.
     """
     project = find_project(session, ref)
-    if project is None or project.lifecycle_state != ACTIVE:
+    if project is None or not (include_deleted or project.lifecycle_state == ACTIVE):
         authorizer.check(session, caller, permission, missing_project_target(session, ref))
         raise NotFound(f"The resource 'projects/{ref}' was not found")
     authorizer.check(session, caller, permission, project_target(project))

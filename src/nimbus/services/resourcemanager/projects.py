@@ -14,7 +14,6 @@ from nimbus.core.errors import (
     Conflict,
     FailedPrecondition,
     InvalidArgument,
-    NotFound,
     Unauthenticated,
 )
 from nimbus.core.fingerprints import new_etag
@@ -215,19 +214,9 @@ class Projects:
             )
 
     def _authorized(self, session: Session, caller: Caller, ref: str, permission: str) -> Project:
-        """The project, once the caller is known to hold ``permission`` on it.
-
-        A missing project is a 404 only for callers allowed to know that; others get
-        the same 403 as for a project they may not see.
-        """
-        project = hierarchy.find_project(session, ref)
-        if project is None:
-            self.authorizer.check(
-                session, caller, permission, hierarchy.missing_project_target(session, ref)
-            )
-            raise NotFound(f"The resource 'projects/{ref}' was not found")
-        self.authorizer.check(session, caller, permission, hierarchy.project_target(project))
-        return project
+        return hierarchy.authorized_project(
+            session, self.authorizer, caller, ref, permission, include_deleted=True
+        )
 
 
 def raise_stale(project_id: str) -> None:

@@ -1,0 +1,105 @@
+"""Token expiry and IAM Conditions, with a clock the test moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nimbus.core.errors import PermissionDenied, Unauthenticated
+from nimbus.services.caller import Caller
+from nimbus.services.cloud import Cloud
+from nimbus.services.resourcemanager import hierarchy
+from nimbus.services.resourcemanager.projects import ProjectSpec
+from nimbus.settings import ServerSettings
+from nimbus.wire.iam import Policy
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.moment = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def cloud(tmp_path: Path, clock: MovableClock) -> Iterator[Cloud]:
+    built = Cloud.assemble(ServerSettings(data_dir=tmp_path), clock=clock)
+    built.start()
+    yield built
+    built.close()
+
+
+def _owner(cloud: Cloud) -> Caller:
+    with cloud.db.read() as session:
+        policy = cloud.policies.read(
+            session, hierarchy.org_key(hierarchy.organization(session).number)
+        )
+    member = policy.bindings[0].members[0] if policy.bindings else ""
+    return Caller(principal=member)
+
+
+def test_access_tokens_expire_after_an_hour(cloud: Cloud, clock: MovableClock) -> None:
+    owner = _owner(cloud)
+    with cloud.db.write() as session:
+        issued = cloud.tokens._issue(session, principal=owner.principal, scope="x")
+    assert issued.expires_in == 3600
+    assert cloud.tokens.authenticate(issued.access_token, set()).principal == owner.principal
+    clock.advance(minutes=59)
+    assert cloud.tokens.authenticate(issued.access_token, set()).principal == owner.principal
+    clock.advance(minutes=2)
+    with pytest.raises(Unauthenticated, match="expired"):
+        cloud.tokens.authenticate(issued.access_token, set())
+
+
+def test_time_bound_condition_grants_until_its_end(cloud: Cloud, clock: MovableClock) -> None:
+    owner = _owner(cloud)
+    cloud.projects.create(owner, ProjectSpec("cond-project"))
+    guest = Caller(principal="user:guest@example.com")
+    end = clock.now() + dt.timedelta(hours=1)
+    policy = cloud.projects.get_iam_policy(owner, "cond-project", 3)
+    bindings = [b.dump() for b in policy.bindings or []] + [
+        {
+            "role": "roles/viewer",
+            "members": [guest.principal],
+            "condition": {
+                "title": "for an hour",
+                "expression": f'request.time < timestamp("{end.isoformat()}")',
+            },
+        }
+    ]
+    new = Policy.model_validate({"version": 3, "bindings": bindings, "etag": policy.etag})
+    cloud.projects.set_iam_policy(owner, "cond-project", new, None)
+    assert cloud.projects.get(guest, "cond-project").project_id == "cond-project"
+    clock.advance(hours=2)
+    with pytest.raises(PermissionDenied):
+        cloud.projects.get(guest, "cond-project")
+
+
+def test_unknown_condition_expressions_grant_nothing(cloud: Cloud) -> None:
+    owner = _owner(cloud)
+    cloud.projects.create(owner, ProjectSpec("cond-other"))
+    guest = Caller(principal="user:guest@example.com")
+    policy = cloud.projects.get_iam_policy(owner, "cond-other", 3)
+    bindings = [b.dump() for b in policy.bindings or []] + [
+        {
+            "role": "roles/viewer",
+            "members": [guest.principal],
+            "condition": {"title": "t", "expression": 'resource.name.startsWith("x")'},
+        }
+    ]
+    new = Policy.model_validate({"version": 3, "bindings": bindings})
+    cloud.projects.set_iam_policy(owner, "cond-other", new, None)
+    with pytest.raises(PermissionDenied):
+        cloud.projects.get(guest, "cond-other")
