@@ -9,6 +9,7 @@ from nimbus.api import errors, health
 from nimbus.api.compute.routes import router as compute_router
 from nimbus.api.iam.routes import router as iam_router
 from nimbus.api.oauth2.routes import router as oauth2_router
+from nimbus.api.resourcemanager.routes_organizations import router as organizations_router
 from nimbus.api.resourcemanager.routes_v1 import router as resourcemanager_v1_router
 from nimbus.api.resourcemanager.routes_v3 import router as resourcemanager_v3_router
 from nimbus.services.cloud import Cloud
@@ -28,6 +29,7 @@ def create_app(cloud: Cloud) -> FastAPI:
         health.router,
         oauth2_router,
         iam_router,
+        organizations_router,
         resourcemanager_v1_router,
         resourcemanager_v3_router,
         compute_router,

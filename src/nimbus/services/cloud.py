@@ -21,6 +21,7 @@ from nimbus.services.iam.tokens import Tokens
 from nimbus.services.iam.user_credentials import UserCredentials
 from nimbus.services.locations.service import Locations
 from nimbus.services.operations.service import Operations
+from nimbus.services.resourcemanager.organizations import Organizations
 from nimbus.services.resourcemanager.projects import Projects
 from nimbus.settings import ServerSettings
 from nimbus.store.db import Database
@@ -34,6 +35,7 @@ class Cloud:
     catalog: RoleCatalog
     authorizer: Authorizer
     policies: Policies
+    organizations: Organizations
     projects: Projects
     service_accounts: ServiceAccounts
     keys: Keys
@@ -61,6 +63,7 @@ class Cloud:
             catalog=catalog,
             authorizer=authorizer,
             policies=policies,
+            organizations=Organizations(db, authorizer, policies),
             projects=Projects(db, authorizer, policies, clock),
             service_accounts=accounts,
             keys=Keys(db, accounts, clock),

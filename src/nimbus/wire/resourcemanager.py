@@ -78,3 +78,16 @@ class LongRunningOperation(Wire):
     metadata: dict[str, object] | None = None
     response: dict[str, object] | None = None
     error: dict[str, object] | None = None
+
+
+class OrganizationV1(Wire):
+    name: str
+    display_name: str
+    owner: dict[str, str]
+    creation_time: str
+    lifecycle_state: str = "ACTIVE"
+
+
+class SearchOrganizationsV1Response(Wire):
+    organizations: list[OrganizationV1] | None = None
+    next_page_token: str | None = None

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from nimbus.core.clock import rfc3339
-from nimbus.store.models import Project
-from nimbus.wire.resourcemanager import LongRunningOperation, ProjectV1, ProjectV3, ResourceId
+from nimbus.store.models import Organization, Project
+from nimbus.wire.resourcemanager import (
+    LongRunningOperation,
+    OrganizationV1,
+    ProjectV1,
+    ProjectV3,
+    ResourceId,
+)
 
 PROJECT_V1_TYPE = "type.googleapis.com/google.cloudresourcemanager.v1.Project"
 PROJECT_V3_TYPE = "type.googleapis.com/google.cloud.resourcemanager.v3.Project"
@@ -41,3 +47,12 @@ def project_v3(project: Project) -> ProjectV3:
 
 def done_operation(name: str, response: dict[str, object], type_url: str) -> LongRunningOperation:
     return LongRunningOperation(name=name, done=True, response={"@type": type_url, **response})
+
+
+def organization_v1(org: Organization) -> OrganizationV1:
+    return OrganizationV1(
+        name=f"organizations/{org.number}",
+        display_name=org.display_name,
+        owner={"directoryCustomerId": f"C{org.number}"},
+        creation_time=rfc3339(org.create_time),
+    )
