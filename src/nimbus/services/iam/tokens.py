@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
@@ -40,6 +40,7 @@ from nimbus.store.models import (
 )
 
 TOKEN_LIFETIME = dt.timedelta(hours=1)
+EXPIRED_KEPT = dt.timedelta(days=1)
 # Clocks drift; Google tolerates a few minutes of skew on assertions.
 SKEW = dt.timedelta(minutes=5)
 GOOGLE_TOKEN_AUDIENCES = frozenset(
@@ -170,6 +171,8 @@ class Tokens:
     ) -> IssuedToken:
         token = "ya29." + new_secret(48)
         now = self.clock.now()
+        # Expired tokens are kept a day (for "expired" rather than "invalid" errors).
+        session.execute(delete(AccessToken).where(AccessToken.expire_time < now - EXPIRED_KEPT))
         session.add(
             AccessToken(
                 token_hash=token_hash(token),
@@ -283,7 +286,3 @@ def _api_audience(audience: object, accepted: Collection[str]) -> bool:
         return True
     host = audience.removeprefix("https://").split("/", 1)[0]
     return audience.startswith("https://") and host.endswith(".googleapis.com")
-
-
-def lookup_client(session: Session, client_id: str) -> OAuthClient | None:
-    return session.scalars(select(OAuthClient).where(OAuthClient.client_id == client_id)).first()
