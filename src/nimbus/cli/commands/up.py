@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from nimbus.settings import ServerSettings, default_data_dir
-
 OWNER = "owner"
 
 
@@ -43,6 +41,7 @@ def up(
 ) -> None:
     """Run Nimbus in the foreground until interrupted."""
     from nimbus.server import serve
+    from nimbus.settings import ServerSettings, default_data_dir
 
     settings = ServerSettings(
         data_dir=(data_dir or default_data_dir()).expanduser().resolve(),
