@@ -8,7 +8,6 @@ from pathlib import Path
 
 import platformdirs
 
-from nimbus.store.db import sqlite_url
 
 
 def default_data_dir() -> Path:
@@ -32,7 +31,7 @@ class ServerSettings:
 
     @property
     def db_url(self) -> str:
-        return self.database_url or sqlite_url(self.data_dir / "nimbus.db")
+        return self.database_url or f"sqlite:///{self.data_dir / 'nimbus.db'}"
 
     @property
     def public_url(self) -> str:
