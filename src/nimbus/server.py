@@ -21,6 +21,7 @@ def serve(settings: ServerSettings, log_level: str = "warning") -> None:
     cloud = Cloud.assemble(settings)
     try:
         cloud.start()
+        cloud.serve_background()
         config = uvicorn.Config(
             create_app(cloud),
             host=settings.host,

@@ -9,7 +9,6 @@ from pathlib import Path
 import platformdirs
 
 
-
 def default_data_dir() -> Path:
     """``$NIMBUS_DATA_DIR``, else the user's data home (``~/.local/share/nimbus``)."""
     configured = os.environ.get("NIMBUS_DATA_DIR")

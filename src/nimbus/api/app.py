@@ -12,6 +12,9 @@ from nimbus.api.oauth2.routes import router as oauth2_router
 from nimbus.api.resourcemanager.routes_organizations import router as organizations_router
 from nimbus.api.resourcemanager.routes_v1 import router as resourcemanager_v1_router
 from nimbus.api.resourcemanager.routes_v3 import router as resourcemanager_v3_router
+from nimbus.api.storage.buckets import router as storage_buckets_router
+from nimbus.api.storage.objects import router as storage_objects_router
+from nimbus.api.storage.uploads import router as storage_uploads_router
 from nimbus.services.cloud import Cloud
 
 
@@ -33,6 +36,9 @@ def create_app(cloud: Cloud) -> FastAPI:
         resourcemanager_v1_router,
         resourcemanager_v3_router,
         compute_router,
+        storage_buckets_router,
+        storage_objects_router,
+        storage_uploads_router,
     ):
         app.include_router(router)
     return app

@@ -5,7 +5,7 @@ Errors read as Google's: "Invalid JSON payload received. ..." with 400.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
@@ -32,11 +32,15 @@ async def read_limited(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def parse_body(request: Request, model: type[W], *, allow_empty: bool = False) -> W:
-    raw = await read_limited(request)
+async def parse_json_object(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
+    """The body as a JSON object (``{}`` for an empty body when ``allow_empty``)."""
+    return json_object(await read_limited(request), allow_empty=allow_empty)
+
+
+def json_object(raw: bytes, *, allow_empty: bool = False) -> dict[str, Any]:
     if not raw.strip():
         if allow_empty:
-            return model.model_validate({})
+            return {}
         raise InvalidArgument("Invalid JSON payload received. The request body is empty.")
     try:
         data = orjson.loads(raw)
@@ -44,6 +48,11 @@ async def parse_body(request: Request, model: type[W], *, allow_empty: bool = Fa
         raise InvalidArgument(f"Invalid JSON payload received. {exc.msg}.") from exc
     if not isinstance(data, dict):
         raise InvalidArgument("Invalid JSON payload received. Expected an object.")
+    return data
+
+
+async def parse_body(request: Request, model: type[W], *, allow_empty: bool = False) -> W:
+    data = await parse_json_object(request, allow_empty=allow_empty)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

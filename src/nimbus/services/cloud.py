@@ -9,6 +9,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
+from nimbus.blobs import BlobStore
 from nimbus.core.clock import Clock, SystemClock
 from nimbus.services.compute.projects import ComputeProjects
 from nimbus.services.iam.authorizer import Authorizer
@@ -23,8 +26,14 @@ from nimbus.services.locations.service import Locations
 from nimbus.services.operations.service import Operations
 from nimbus.services.resourcemanager.organizations import Organizations
 from nimbus.services.resourcemanager.projects import Projects
+from nimbus.services.storage.buckets import Buckets
+from nimbus.services.storage.composition import Composition
+from nimbus.services.storage.objects import Objects
+from nimbus.services.storage.uploads import Uploads
+from nimbus.services.storage.usage import StorageUsage
 from nimbus.settings import ServerSettings
 from nimbus.store.db import Database
+from nimbus.store.models import StoredObject
 
 
 @dataclass
@@ -45,6 +54,12 @@ class Cloud:
     operations: Operations
     locations: Locations
     compute_projects: ComputeProjects
+    blobs: BlobStore
+    storage_usage: StorageUsage
+    buckets: Buckets
+    objects: Objects
+    uploads: Uploads
+    composition: Composition
 
     @classmethod
     def assemble(cls, settings: ServerSettings, clock: Clock | None = None) -> Cloud:
@@ -56,6 +71,9 @@ class Cloud:
         accounts = ServiceAccounts(db, authorizer, policies, clock)
         tokens = Tokens(db, clock)
         operations = Operations(db, authorizer, clock)
+        blobs = BlobStore(settings.data_dir / "blobs")
+        usage = StorageUsage(db, clock)
+        objects = Objects(db, authorizer, blobs, usage, clock)
         return cls(
             settings=settings,
             db=db,
@@ -73,6 +91,12 @@ class Cloud:
             operations=operations,
             locations=Locations(db, authorizer),
             compute_projects=ComputeProjects(db, authorizer, operations),
+            blobs=blobs,
+            storage_usage=usage,
+            buckets=Buckets(db, authorizer, policies, clock),
+            objects=objects,
+            uploads=Uploads(db, blobs, objects, clock),
+            composition=Composition(objects, blobs),
         )
 
     def start(self) -> str:
@@ -95,5 +119,19 @@ class Cloud:
             )
         return owner
 
+    def serve_background(self) -> None:
+        """Background work of a serving process (stopped by ``close``)."""
+        self.blobs.clean_temporary()
+        self.blobs.sweep(self._referenced_blobs, min_age=600)
+        self.storage_usage.start()
+
+    def _referenced_blobs(self, blob_ids: list[str]) -> set[str]:
+        with self.db.read() as session:
+            found = session.scalars(
+                select(StoredObject.blob_id).where(StoredObject.blob_id.in_(blob_ids))
+            )
+            return {blob_id for blob_id in found if blob_id}
+
     def close(self) -> None:
+        self.storage_usage.stop()
         self.db.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -28,6 +28,9 @@ class Target:
 
     full_name: str
     chain: tuple[str, ...]
+    # The project the resource lives in, for Cloud Storage's convenience members
+    # (``projectOwner:ID``, ``projectEditor:ID``, ``projectViewer:ID``).
+    project_id: str | None = None
 
 
 class Authorizer:
@@ -65,7 +68,7 @@ class Authorizer:
         policies = session.scalars(
             select(IamPolicy).where(IamPolicy.resource.in_(target.chain))
         ).all()
-        members = caller.members
+        members = caller.members | self._convenience_members(policies, caller, target)
         now = self.clock.now()
         roles: list[str] = []
         for policy in policies:
@@ -76,6 +79,31 @@ class Authorizer:
                     roles.append(binding["role"])
         return roles
 
+    def _convenience_members(
+        self, policies: Sequence[IamPolicy], caller: Caller, target: Target
+    ) -> frozenset[str]:
+        """``projectOwner:P`` and the like, for a caller holding that basic role on P."""
+        if target.project_id is None or not any(
+            member.startswith(_CONVENIENCE_PREFIXES)
+            for policy in policies
+            for binding in policy.bindings
+            for member in binding.get("members", ())
+        ):
+            return frozenset()
+        held = {
+            binding["role"]
+            for policy in policies
+            if policy.resource in target.chain[:2]
+            for binding in policy.bindings
+            if not caller.members.isdisjoint(binding.get("members", ()))
+            and "condition" not in binding
+        }
+        return frozenset(
+            f"{convenience}:{target.project_id}"
+            for role, convenience in _CONVENIENCE.items()
+            if role in held
+        )
+
     def role_permissions(self, session: Session, role: str) -> frozenset[str]:
         predefined = self.catalog.get(role)
         if predefined is not None:
@@ -85,6 +113,13 @@ class Authorizer:
             return frozenset()
         return frozenset(custom.permissions)
 
+
+_CONVENIENCE = {
+    "roles/owner": "projectOwner",
+    "roles/editor": "projectEditor",
+    "roles/viewer": "projectViewer",
+}
+_CONVENIENCE_PREFIXES = tuple(f"{name}:" for name in _CONVENIENCE.values())
 
 _TIME_CONDITION = re.compile(r'^\s*request\.time\s*(<|<=|>|>=)\s*timestamp\(\s*"([^"]+)"\s*\)\s*$')
 

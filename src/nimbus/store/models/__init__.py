@@ -13,19 +13,33 @@ from nimbus.store.models.iam import (
 )
 from nimbus.store.models.operations import Operation
 from nimbus.store.models.resourcemanager import Organization, Project, Setting
+from nimbus.store.models.storage import (
+    Bucket,
+    HmacKey,
+    ResumableUpload,
+    StorageByteChange,
+    StorageOperationCount,
+    StoredObject,
+)
 
 __all__ = [
     "AccessToken",
     "Base",
+    "Bucket",
     "ComputeProject",
     "CustomRole",
+    "HmacKey",
     "IamPolicy",
     "OAuthClient",
     "Operation",
     "Organization",
     "Project",
     "RefreshToken",
+    "ResumableUpload",
     "ServiceAccount",
     "ServiceAccountKey",
     "Setting",
+    "StorageByteChange",
+    "StorageOperationCount",
+    "StoredObject",
 ]

@@ -1,0 +1,135 @@
+"""storage/v1 buckets: insert, get, list, patch, update, delete, and IAM."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from nimbus.api.auth import base_url
+from nimbus.api.body import parse_json_object
+from nimbus.api.deps import call, cloud_of
+from nimbus.api.responses import json_response
+from nimbus.api.storage import views
+from nimbus.api.storage.params import Conditions, Owner, Projection, Reader, Writer
+from nimbus.core.errors import RequiredField
+from nimbus.core.paging import PageRequest
+from nimbus.wire.iam import Policy
+from nimbus.wire.storage import Buckets
+
+router = APIRouter(prefix="/storage/v1")
+
+
+def _policy(bucket: str, policy: Policy) -> dict[str, Any]:
+    return {"kind": "storage#policy", "resourceId": f"projects/_/buckets/{bucket}", **policy.dump()}
+
+
+@router.post("/b")
+async def insert_bucket(
+    request: Request, caller: Writer, project: str | None = None, projection: Projection = None
+) -> Response:
+    if not project:
+        raise RequiredField("Required parameter: project")
+    resource = await parse_json_object(request)
+    _, bucket = await call(cloud_of(request).buckets.insert, caller, project, resource)
+    return json_response(views.bucket(base_url(request), bucket, full=projection == "full"))
+
+
+@router.get("/b")
+async def list_buckets(
+    request: Request,
+    caller: Reader,
+    project: str | None = None,
+    prefix: str | None = None,
+    max_results: Annotated[int | None, Query(alias="maxResults")] = None,
+    page_token: Annotated[str | None, Query(alias="pageToken")] = None,
+    projection: Projection = None,
+) -> Response:
+    if not project:
+        raise RequiredField("Required parameter: project")
+    page_request = PageRequest.parse(max_results or 1000, page_token)
+    _, page = await call(
+        cloud_of(request).buckets.list_in_project, caller, project, prefix, page_request
+    )
+    base = base_url(request)
+    items = [views.bucket(base, b, full=projection == "full") for b in page.items]
+    return json_response(Buckets(items=items or None, next_page_token=page.next_page_token))
+
+
+@router.get("/b/{bucket}/iam/testPermissions")
+async def test_bucket_permissions(
+    bucket: str,
+    request: Request,
+    caller: Reader,
+    permissions: Annotated[list[str] | None, Query()] = None,
+) -> Response:
+    buckets = cloud_of(request).buckets
+    result = await call(buckets.test_iam_permissions, caller, bucket, permissions or [])
+    return json_response({"kind": "storage#testIamPermissionsResponse", **result.dump()})
+
+
+@router.get("/b/{bucket}/iam")
+async def get_bucket_policy(
+    bucket: str,
+    request: Request,
+    caller: Reader,
+    version: Annotated[int | None, Query(alias="optionsRequestedPolicyVersion")] = None,
+) -> Response:
+    policy = await call(cloud_of(request).buckets.get_iam_policy, caller, bucket, version)
+    return json_response(_policy(bucket, policy))
+
+
+@router.put("/b/{bucket}/iam")
+async def set_bucket_policy(bucket: str, request: Request, caller: Owner) -> Response:
+    body = await parse_json_object(request)
+    body = {k: v for k, v in body.items() if k in ("bindings", "etag", "version")}
+    policy = Policy.model_validate(body)
+    updated = await call(cloud_of(request).buckets.set_iam_policy, caller, bucket, policy)
+    return json_response(_policy(bucket, updated))
+
+
+@router.get("/b/{bucket}")
+async def get_bucket(
+    bucket: str,
+    request: Request,
+    caller: Reader,
+    conditions: Conditions,
+    projection: Projection = None,
+) -> Response:
+    _, row = await call(cloud_of(request).buckets.get, caller, bucket, conditions)
+    return json_response(views.bucket(base_url(request), row, full=projection == "full"))
+
+
+async def _modify(
+    bucket: str, request: Request, caller: Any, conditions: Any, projection: str | None, *,
+    replace: bool,
+) -> Response:  # fmt: skip
+    fields = await parse_json_object(request)
+    buckets = cloud_of(request).buckets
+    _, row = await call(buckets.modify, caller, bucket, fields, conditions, replace=replace)
+    return json_response(views.bucket(base_url(request), row, full=projection == "full"))
+
+
+@router.patch("/b/{bucket}")
+async def patch_bucket(
+    bucket: str, request: Request, caller: Writer, conditions: Conditions,
+    projection: Projection = None,
+) -> Response:  # fmt: skip
+    return await _modify(bucket, request, caller, conditions, projection, replace=False)
+
+
+@router.put("/b/{bucket}")
+async def update_bucket(
+    bucket: str, request: Request, caller: Writer, conditions: Conditions,
+    projection: Projection = None,
+) -> Response:  # fmt: skip
+    return await _modify(bucket, request, caller, conditions, projection, replace=True)
+
+
+@router.delete("/b/{bucket}")
+async def delete_bucket(
+    bucket: str, request: Request, caller: Writer, conditions: Conditions
+) -> Response:
+    await call(cloud_of(request).buckets.delete, caller, bucket, conditions)
+    return Response(status_code=204)

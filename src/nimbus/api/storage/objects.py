@@ -1,0 +1,263 @@
+"""storage/v1 objects: get (metadata or media), list, patch, update, delete, copy,
+rewrite and compose. Uploads are in ``uploads.py``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from nimbus.api.auth import base_url
+from nimbus.api.body import parse_json_object
+from nimbus.api.deps import call, cloud_of
+from nimbus.api.responses import json_response
+from nimbus.api.storage import views
+from nimbus.api.storage.media import media_response
+from nimbus.api.storage.params import (
+    Conditions,
+    Generation,
+    Projection,
+    Reader,
+    SourceConditions,
+    Writer,
+)
+from nimbus.core.errors import InvalidArgument
+from nimbus.services.caller import Caller
+from nimbus.services.storage.composition import SourceRef
+from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, ListQuery
+from nimbus.services.storage.preconditions import Preconditions
+from nimbus.wire.storage import Objects
+
+router = APIRouter()
+OBJECT = "/storage/v1/b/{bucket}/o/{name:path}"
+
+
+def _render(request: Request, row: Any, projection: str | None) -> Response:
+    return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
+
+
+@router.post(OBJECT + "/rewriteTo/b/{destination_bucket}/o/{destination:path}")
+async def rewrite(
+    bucket: str,
+    name: str,
+    destination_bucket: str,
+    destination: str,
+    request: Request,
+    caller: Writer,
+    conditions: Conditions,
+    source_conditions: SourceConditions,
+    source_generation: Annotated[int | None, Query(alias="sourceGeneration")] = None,
+    rewrite_token: Annotated[str | None, Query(alias="rewriteToken")] = None,
+    max_bytes: Annotated[int | None, Query(alias="maxBytesRewrittenPerCall")] = None,
+    projection: Projection = None,
+) -> Response:
+    resource = await parse_json_object(request, allow_empty=True)
+    progress = await call(
+        cloud_of(request).composition.rewrite,
+        caller,
+        (bucket, name, source_generation),
+        (destination_bucket, destination),
+        resource,
+        conditions,
+        source_conditions,
+        rewrite_token,
+        max_bytes,
+    )
+    body: dict[str, Any] = {
+        "kind": "storage#rewriteResponse",
+        "totalBytesRewritten": str(progress.total_bytes_rewritten),
+        "objectSize": str(progress.object_size),
+        "done": progress.done,
+    }
+    if progress.rewrite_token:
+        body["rewriteToken"] = progress.rewrite_token
+    if progress.result is not None:
+        full = projection == "full"
+        body["resource"] = views.stored_object(base_url(request), progress.result[1], full=full)
+    return json_response(body)
+
+
+@router.post(OBJECT + "/copyTo/b/{destination_bucket}/o/{destination:path}")
+async def copy(
+    bucket: str,
+    name: str,
+    destination_bucket: str,
+    destination: str,
+    request: Request,
+    caller: Writer,
+    conditions: Conditions,
+    source_conditions: SourceConditions,
+    source_generation: Annotated[int | None, Query(alias="sourceGeneration")] = None,
+    projection: Projection = None,
+) -> Response:
+    resource = await parse_json_object(request, allow_empty=True)
+    progress = await call(
+        cloud_of(request).composition.rewrite,
+        caller,
+        (bucket, name, source_generation),
+        (destination_bucket, destination),
+        resource,
+        conditions,
+        source_conditions,
+    )
+    assert progress.result is not None
+    return _render(request, progress.result[1], projection)
+
+
+@router.post(OBJECT + "/compose")
+async def compose(
+    bucket: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    conditions: Conditions,
+    projection: Projection = None,
+) -> Response:
+    body = await parse_json_object(request)
+    sources = [_source_ref(item) for item in body.get("sourceObjects") or []]
+    resource = body.get("destination") or {}
+    _, row = await call(
+        cloud_of(request).composition.compose, caller, bucket, name, sources, resource, conditions
+    )
+    return _render(request, row, projection)
+
+
+def _source_ref(item: Any) -> SourceRef:
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        raise InvalidArgument("Each source object needs a name.")
+    conditions = item.get("objectPreconditions") or {}
+    generation = item.get("generation")
+    match = conditions.get("ifGenerationMatch")
+    return SourceRef(
+        name=item["name"],
+        generation=int(generation) if generation is not None else None,
+        if_generation_match=int(match) if match is not None else None,
+    )
+
+
+@router.get("/storage/v1/b/{bucket}/o")
+async def list_objects(
+    bucket: str,
+    request: Request,
+    caller: Reader,
+    prefix: str = "",
+    delimiter: str | None = None,
+    start_offset: Annotated[str | None, Query(alias="startOffset")] = None,
+    end_offset: Annotated[str | None, Query(alias="endOffset")] = None,
+    match_glob: Annotated[str | None, Query(alias="matchGlob")] = None,
+    versions: bool = False,
+    include_trailing_delimiter: Annotated[bool, Query(alias="includeTrailingDelimiter")] = False,
+    max_results: Annotated[int | None, Query(alias="maxResults")] = None,
+    page_token: Annotated[str | None, Query(alias="pageToken")] = None,
+    projection: Projection = None,
+) -> Response:
+    query = ListQuery(
+        prefix=prefix,
+        delimiter=delimiter or None,
+        start_offset=start_offset,
+        end_offset=end_offset,
+        match_glob=match_glob,
+        versions=versions,
+        include_trailing_delimiter=include_trailing_delimiter,
+        max_results=min(max_results or DEFAULT_MAX_RESULTS, DEFAULT_MAX_RESULTS),
+        page_token=page_token,
+    )
+    listing = await call(cloud_of(request).objects.list_objects, caller, bucket, query)
+    base = base_url(request)
+    items = [views.stored_object(base, r, full=projection == "full") for r in listing.items]
+    return json_response(
+        Objects(
+            items=items or None,
+            prefixes=listing.prefixes or None,
+            next_page_token=listing.next_page_token,
+        )
+    )
+
+
+async def read_object(
+    request: Request,
+    caller: Caller,
+    bucket: str,
+    name: str,
+    generation: int | None,
+    conditions: Preconditions,
+    alt: str | None,
+    projection: str | None,
+) -> Response:
+    cloud = cloud_of(request)
+    _, row = await call(cloud.objects.get, caller, bucket, name, generation, conditions)
+    if alt == "media":
+        return media_response(request, cloud.blobs, row)
+    return _render(request, row, projection)
+
+
+@router.get(OBJECT)
+async def get_object(
+    bucket: str,
+    name: str,
+    request: Request,
+    caller: Reader,
+    conditions: Conditions,
+    generation: Generation = None,
+    alt: str | None = None,
+    projection: Projection = None,
+) -> Response:
+    return await read_object(request, caller, bucket, name, generation, conditions, alt, projection)
+
+
+@router.get("/download" + OBJECT)
+async def download_object(
+    bucket: str,
+    name: str,
+    request: Request,
+    caller: Reader,
+    conditions: Conditions,
+    generation: Generation = None,
+    alt: str | None = "media",
+) -> Response:
+    return await read_object(request, caller, bucket, name, generation, conditions, alt, None)
+
+
+async def _modify(request: Request, caller: Caller, bucket: str, name: str,
+                  generation: int | None, conditions: Preconditions, projection: str | None,
+                  *, replace: bool) -> Response:  # fmt: skip
+    fields = await parse_json_object(request)
+    objects = cloud_of(request).objects
+    _, row = await call(
+        objects.modify, caller, bucket, name, generation, fields, conditions, replace=replace
+    )
+    return _render(request, row, projection)
+
+
+@router.patch(OBJECT)
+async def patch_object(
+    bucket: str, name: str, request: Request, caller: Writer, conditions: Conditions,
+    generation: Generation = None, projection: Projection = None,
+) -> Response:  # fmt: skip
+    return await _modify(
+        request, caller, bucket, name, generation, conditions, projection, replace=False
+    )
+
+
+@router.put(OBJECT)
+async def update_object(
+    bucket: str, name: str, request: Request, caller: Writer, conditions: Conditions,
+    generation: Generation = None, projection: Projection = None,
+) -> Response:  # fmt: skip
+    return await _modify(
+        request, caller, bucket, name, generation, conditions, projection, replace=True
+    )
+
+
+@router.delete(OBJECT)
+async def delete_object(
+    bucket: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    conditions: Conditions,
+    generation: Generation = None,
+) -> Response:
+    await call(cloud_of(request).objects.delete, caller, bucket, name, generation, conditions)
+    return Response(status_code=204)

@@ -1,0 +1,218 @@
+"""storage/v1 uploads: ``uploadType=media``, ``multipart`` and ``resumable``.
+
+Bytes stream from the request into the blob store (small objects are kept in memory
+and stored inline); only once they are durable does the new generation commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from nimbus.api.auth import base_url
+from nimbus.api.body import json_object
+from nimbus.api.deps import call, cloud_of
+from nimbus.api.responses import json_response
+from nimbus.api.storage import views
+from nimbus.api.storage.multipart import MultipartReader, boundary_of
+from nimbus.api.storage.params import Conditions, Projection, Writer
+from nimbus.blobs import Checksums
+from nimbus.core.errors import InvalidArgument, RequiredField
+from nimbus.services.caller import Caller
+from nimbus.services.cloud import Cloud
+from nimbus.services.storage.content import INLINE_LIMIT
+from nimbus.services.storage.generations import Content
+from nimbus.services.storage.object_fields import ObjectSpec
+from nimbus.services.storage.preconditions import Preconditions
+
+router = APIRouter(prefix="/upload/storage/v1")
+UPLOAD = "/b/{bucket}/o"
+UploadType = Annotated[str | None, Query(alias="uploadType")]
+UploadId = Annotated[str | None, Query(alias="upload_id")]
+_CONTENT_RANGE = re.compile(r"^bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)$")
+
+
+def _declared_hashes(header: str | None) -> dict[str, str]:
+    """``x-goog-hash: crc32c=...,md5=...`` as resource fields."""
+    fields: dict[str, str] = {}
+    for part in (header or "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "crc32c" and value:
+            fields["crc32c"] = value
+        elif key == "md5" and value:
+            fields["md5Hash"] = value
+    return fields
+
+
+async def _store(cloud: Cloud, stream: AsyncIterator[bytes]) -> Content:
+    """Keep small bodies in memory (stored inline); stream larger ones to a blob."""
+    head = b""
+    async for chunk in stream:
+        head += chunk
+        if len(head) > INLINE_LIMIT:
+            break
+    else:
+        checksums = Checksums()
+        checksums.update(head)
+        return Content(len(head), checksums.crc32c, checksums.md5, inline=head)
+    writer = cloud.blobs.create()
+    try:
+        writer.write(head)
+        async for chunk in stream:
+            writer.write(chunk)
+        return Content.of_blob(await asyncio.to_thread(writer.finish))
+    except BaseException:
+        writer.abort()
+        raise
+
+
+async def _write(
+    request: Request,
+    caller: Caller,
+    bucket: str,
+    name: str,
+    spec: ObjectSpec,
+    conditions: Preconditions,
+    stream: AsyncIterator[bytes],
+    projection: str | None,
+) -> Response:
+    cloud = cloud_of(request)
+    await call(cloud.objects.authorize_write, caller, bucket, name)
+    content = await _store(cloud, stream)
+    _, row = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
+    return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
+
+
+@router.post(UPLOAD)
+async def upload(
+    bucket: str,
+    request: Request,
+    caller: Writer,
+    conditions: Conditions,
+    upload_type: UploadType = None,
+    name: str | None = None,
+    projection: Projection = None,
+) -> Response:
+    content_type = request.headers.get("content-type", "")
+    if upload_type == "resumable":
+        return await _start_resumable(bucket, request, caller, conditions, name)
+    if upload_type == "multipart" or content_type.startswith("multipart/"):
+        reader = MultipartReader(request.stream(), boundary_of(content_type))
+        metadata, media_type = await reader.start()
+        resource = json_object(metadata, allow_empty=True)
+        if media_type and "contentType" not in resource:
+            resource["contentType"] = media_type
+        object_name = name or resource.get("name")
+        if not isinstance(object_name, str) or not object_name:
+            raise RequiredField("Required parameter: name")
+        resource |= _declared_hashes(request.headers.get("x-goog-hash"))
+        spec = ObjectSpec.from_resource(resource)
+        return await _write(
+            request, caller, bucket, object_name, spec, conditions, reader.media(), projection
+        )
+    if upload_type not in (None, "media"):
+        raise InvalidArgument(f"Invalid uploadType '{upload_type}'.")
+    if not name:
+        raise RequiredField("Required parameter: name")
+    fields: dict[str, Any] = {"contentType": content_type or None}
+    fields |= _declared_hashes(request.headers.get("x-goog-hash"))
+    spec = ObjectSpec.from_resource(fields)
+    return await _write(
+        request, caller, bucket, name, spec, conditions, request.stream(), projection
+    )
+
+
+async def _start_resumable(
+    bucket: str, request: Request, caller: Caller, conditions: Preconditions, name: str | None
+) -> Response:
+    resource = json_object(await request.body(), allow_empty=True)
+    object_name = name or resource.get("name")
+    if not isinstance(object_name, str) or not object_name:
+        raise RequiredField("Required parameter: name")
+    upload_content_type = request.headers.get("x-upload-content-type")
+    if upload_content_type and "contentType" not in resource:
+        resource["contentType"] = upload_content_type
+    length = request.headers.get("x-upload-content-length")
+    total = int(length) if length and length.isdigit() else None
+    upload_id = await call(
+        cloud_of(request).uploads.start, caller, bucket, object_name, resource, conditions, total
+    )
+    location = (
+        f"{base_url(request)}/upload/storage/v1/b/{bucket}/o"
+        f"?uploadType=resumable&upload_id={upload_id}"
+    )
+    return Response(status_code=200, headers={"Location": location, "Content-Length": "0"})
+
+
+def _parse_content_range(
+    header: str | None, body_length: int | None
+) -> tuple[int | None, int | None, int | None]:
+    """``(first byte or None for a status query, announced length, total or None)``."""
+    if header is None:
+        # One request with the whole object.
+        return 0, body_length, body_length
+    match = _CONTENT_RANGE.match(header.strip())
+    if match is None:
+        raise InvalidArgument(f"Invalid Content-Range header: '{header}'.")
+    first, last, total_text = match.groups()
+    total = None if total_text == "*" else int(total_text)
+    if first is None:
+        return None, 0, total
+    start, end = int(first), int(last)
+    if end < start or (total is not None and end >= total):
+        raise InvalidArgument(f"Invalid Content-Range header: '{header}'.")
+    return start, end - start + 1, total
+
+
+def _incomplete(persisted: int) -> Response:
+    headers = {"Content-Length": "0"}
+    if persisted:
+        headers["Range"] = f"bytes=0-{persisted - 1}"
+    return Response(status_code=308, headers=headers)
+
+
+@router.put(UPLOAD)
+async def upload_chunk(
+    bucket: str, request: Request, upload_id: UploadId = None, projection: Projection = None
+) -> Response:
+    """A chunk (or a status query) of a resumable upload. The session URI is the
+    credential, as on Cloud Storage."""
+    if not upload_id:
+        raise RequiredField("Required parameter: upload_id")
+    uploads = cloud_of(request).uploads
+    declared = request.headers.get("content-length")
+    body_length = int(declared) if declared and declared.isdigit() else None
+    start, expected, total = _parse_content_range(request.headers.get("content-range"), body_length)
+    upload = await call(uploads.status, upload_id)
+    if upload.bucket != bucket:
+        raise InvalidArgument("The upload session belongs to another bucket.")
+    if start is None:
+        start = upload.persisted
+        if total is None or upload.persisted < total:
+            return _incomplete(upload.persisted)
+    chunk = await call(uploads.begin_chunk, upload_id, start, total)
+    try:
+        async for data in request.stream():
+            chunk.write(data)
+        persisted = await asyncio.to_thread(chunk.appender.finish)
+    except BaseException:
+        chunk.appender.abort()
+        raise
+    result = await call(uploads.end_chunk, chunk, persisted, expected)
+    if result.finished is None:
+        return _incomplete(result.persisted)
+    row = result.finished[1]
+    return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
+
+
+@router.delete(UPLOAD)
+async def cancel_upload(bucket: str, request: Request, upload_id: UploadId = None) -> Response:
+    if not upload_id:
+        raise RequiredField("Required parameter: upload_id")
+    await call(cloud_of(request).uploads.cancel, upload_id)
+    return Response(status_code=499)

@@ -1,0 +1,121 @@
+"""Buckets and objects rendered as Cloud Storage's JSON resources."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import quote
+
+from nimbus.blobs.checksums import crc32c_b64, md5_b64
+from nimbus.core.clock import rfc3339
+from nimbus.store.models import Bucket, StoredObject
+
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def bucket_etag(bucket: Bucket) -> str:
+    return base64.b64encode(b"\x08" + _varint(bucket.metageneration)).decode()
+
+
+def object_etag(row: StoredObject) -> str:
+    raw = b"\x08" + _varint(row.generation) + b"\x10" + _varint(row.metageneration)
+    return base64.b64encode(raw).decode()
+
+
+def quote_name(name: str) -> str:
+    return quote(name, safe="")
+
+
+def bucket(base: str, row: Bucket, *, full: bool = False) -> dict[str, Any]:
+    extra = dict(row.extra or {})
+    prevention = extra.pop("publicAccessPrevention", "inherited")
+    body: dict[str, Any] = {
+        "kind": "storage#bucket",
+        "selfLink": f"{base}/storage/v1/b/{row.name}",
+        "id": row.name,
+        "name": row.name,
+        "projectNumber": str(row.project_number),
+        "metageneration": str(row.metageneration),
+        "location": row.location,
+        "locationType": row.location_type,
+        "storageClass": row.storage_class,
+        "etag": bucket_etag(row),
+        "timeCreated": rfc3339(row.time_created),
+        "updated": rfc3339(row.updated),
+        "iamConfiguration": {
+            "bucketPolicyOnly": {"enabled": row.uniform_access},
+            "uniformBucketLevelAccess": {"enabled": row.uniform_access},
+            "publicAccessPrevention": prevention,
+        },
+        **extra,
+    }
+    if row.location_type != "region":
+        body.setdefault("rpo", "DEFAULT")
+    if row.labels:
+        body["labels"] = row.labels
+    if row.versioning:
+        body["versioning"] = {"enabled": True}
+    if row.lifecycle_rules:
+        body["lifecycle"] = {"rule": row.lifecycle_rules}
+    if full:
+        body["owner"] = {"entity": f"project-owners-{row.project_number}"}
+        body["acl"] = []
+        body["defaultObjectAcl"] = []
+    return body
+
+
+def stored_object(base: str, row: StoredObject, *, full: bool = False) -> dict[str, Any]:
+    quoted = quote_name(row.name)
+    body: dict[str, Any] = {
+        "kind": "storage#object",
+        "id": f"{row.bucket}/{row.name}/{row.generation}",
+        "selfLink": f"{base}/storage/v1/b/{row.bucket}/o/{quoted}",
+        "mediaLink": (
+            f"{base}/download/storage/v1/b/{row.bucket}/o/{quoted}"
+            f"?generation={row.generation}&alt=media"
+        ),
+        "name": row.name,
+        "bucket": row.bucket,
+        "generation": str(row.generation),
+        "metageneration": str(row.metageneration),
+        "contentType": row.content_type or DEFAULT_CONTENT_TYPE,
+        "storageClass": row.storage_class,
+        "size": str(row.size),
+        "crc32c": crc32c_b64(row.crc32c),
+        "etag": object_etag(row),
+        "timeCreated": rfc3339(row.time_created),
+        "updated": rfc3339(row.updated),
+        "timeStorageClassUpdated": rfc3339(row.time_storage_class_updated),
+    }
+    if row.md5 is not None:
+        body["md5Hash"] = md5_b64(row.md5)
+    if row.component_count is not None:
+        body["componentCount"] = row.component_count
+    optional = {
+        "contentEncoding": row.content_encoding,
+        "contentDisposition": row.content_disposition,
+        "contentLanguage": row.content_language,
+        "cacheControl": row.cache_control,
+        "customTime": rfc3339(row.custom_time) if row.custom_time else None,
+        "timeDeleted": rfc3339(row.time_deleted) if row.time_deleted else None,
+        "metadata": row.custom_metadata or None,
+        "temporaryHold": row.temporary_hold or None,
+        "eventBasedHold": row.event_based_hold or None,
+    }
+    body.update({key: value for key, value in optional.items() if value is not None})
+    if full:
+        body["owner"] = {"entity": "project-owners"}
+        body["acl"] = []
+    return body

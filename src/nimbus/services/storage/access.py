@@ -1,0 +1,56 @@
+"""Buckets as IAM sees them: their policy path, and the policy a new bucket starts with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from nimbus.core.errors import NotFound
+from nimbus.services.caller import Caller
+from nimbus.services.iam.authorizer import Authorizer, Target
+from nimbus.services.resourcemanager import hierarchy
+from nimbus.store.models import Bucket, Project
+
+STORAGE = "//storage.googleapis.com"
+
+
+def bucket_key(name: str) -> str:
+    return f"buckets/{name}"
+
+
+def bucket_target(project: Project, name: str) -> Target:
+    return Target(
+        full_name=f"{STORAGE}/projects/_/buckets/{name}",
+        chain=(project.parent, hierarchy.project_key(project), bucket_key(name)),
+        project_id=project.project_id,
+    )
+
+
+def default_bindings(project_id: str) -> list[dict[str, Any]]:
+    """What Cloud Storage grants on a new bucket: the project's owners and editors own
+    it and its objects, its viewers read them."""
+    owners = sorted([f"projectEditor:{project_id}", f"projectOwner:{project_id}"])
+    viewers = [f"projectViewer:{project_id}"]
+    return [
+        {"role": "roles/storage.legacyBucketOwner", "members": owners},
+        {"role": "roles/storage.legacyBucketReader", "members": viewers},
+        {"role": "roles/storage.legacyObjectOwner", "members": owners},
+        {"role": "roles/storage.legacyObjectReader", "members": viewers},
+    ]
+
+
+def authorized_bucket(
+    session: Session, authorizer: Authorizer, caller: Caller, name: str, permission: str
+) -> tuple[Project, Bucket]:
+    """The bucket, once the caller holds ``permission`` on it.
+
+    Bucket names are global and a create reveals whether one is taken, so a missing
+    bucket is a 404 for everyone, as on Cloud Storage.
+    """
+    bucket = session.get(Bucket, name)
+    project = session.get(Project, bucket.project_number) if bucket is not None else None
+    if bucket is None or project is None:
+        raise NotFound("The specified bucket does not exist.")
+    authorizer.check(session, caller, permission, bucket_target(project, name))
+    return project, bucket

@@ -1,0 +1,103 @@
+"""A bucket resource's JSON fields, validated and mapped onto the bucket row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from nimbus.core.errors import InvalidArgument
+from nimbus.core.labels import validate_labels
+from nimbus.services.storage.locations import STORAGE_CLASSES, validate_storage_class
+from nimbus.store.models import Bucket
+from nimbus.wire.storage import Lifecycle
+
+# Fields the row models; everything else settable is kept in ``Bucket.extra``.
+MODELLED = {"labels", "versioning", "lifecycle", "storageClass", "iamConfiguration"}
+PASSTHROUGH = {
+    "autoclass",
+    "billing",
+    "cors",
+    "customPlacementConfig",
+    "defaultEventBasedHold",
+    "encryption",
+    "hierarchicalNamespace",
+    "logging",
+    "objectRetention",
+    "retentionPolicy",
+    "rpo",
+    "softDeletePolicy",
+    "website",
+}
+# Echoed back by clients on update; ignored, as Cloud Storage does.
+READ_ONLY = {
+    "kind", "id", "selfLink", "name", "projectNumber", "metageneration", "location",
+    "locationType", "etag", "timeCreated", "updated", "owner", "acl", "defaultObjectAcl",
+    "satisfiesPZS", "satisfiesPZI", "generation", "softDeleteTime", "hardDeleteTime",
+}  # fmt: skip
+_ACTIONS = {"Delete", "SetStorageClass", "AbortIncompleteMultipartUpload"}
+
+
+def validate_lifecycle(raw: Any) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    try:
+        lifecycle = Lifecycle.model_validate(raw)
+    except ValidationError as exc:
+        why = exc.errors()[0]["msg"]
+        raise InvalidArgument(f"Invalid lifecycle configuration: {why}.") from exc
+    rules = []
+    for rule in lifecycle.rule:
+        if rule.action.type not in _ACTIONS:
+            raise InvalidArgument(f"Invalid lifecycle action type '{rule.action.type}'.")
+        target_class = rule.action.storage_class
+        if rule.action.type == "SetStorageClass" and target_class not in STORAGE_CLASSES:
+            raise InvalidArgument(f"Invalid storage class '{target_class}' in a lifecycle rule.")
+        condition = rule.condition.dump()
+        if not condition:
+            raise InvalidArgument("A lifecycle rule needs at least one condition.")
+        for key in ("age", "numNewerVersions", "daysSinceNoncurrentTime", "daysSinceCustomTime"):
+            if key in condition and condition[key] < 0:
+                raise InvalidArgument(f"Lifecycle condition '{key}' cannot be negative.")
+        rules.append(rule.dump())
+    return rules
+
+
+def apply_fields(bucket: Bucket, fields: dict[str, Any], *, replace: bool = False) -> None:
+    """Set the fields given (patch), or every settable field (``replace``: update)."""
+    if replace:
+        fields = {
+            "labels": None,
+            "versioning": None,
+            "lifecycle": None,
+            "iamConfiguration": None,
+            **fields,
+        }
+        bucket.extra = {}
+    if "labels" in fields:
+        labels = dict(bucket.labels or {}) if not replace else {}
+        for key, value in (fields["labels"] or {}).items():
+            if value is None:
+                labels.pop(key, None)
+            else:
+                labels[key] = value
+        bucket.labels = validate_labels(labels)
+    if "versioning" in fields:
+        bucket.versioning = bool((fields["versioning"] or {}).get("enabled", False))
+    if "lifecycle" in fields:
+        bucket.lifecycle_rules = validate_lifecycle(fields["lifecycle"])
+    if "storageClass" in fields and fields["storageClass"] is not None:
+        bucket.storage_class = validate_storage_class(fields["storageClass"])
+    if "iamConfiguration" in fields:
+        config = fields["iamConfiguration"] or {}
+        uniform = config.get("uniformBucketLevelAccess") or config.get("bucketPolicyOnly") or {}
+        bucket.uniform_access = bool(uniform.get("enabled", False))
+        prevention = config.get("publicAccessPrevention")
+        if prevention is not None:
+            if prevention not in ("inherited", "enforced", "unspecified"):
+                raise InvalidArgument(f"Invalid publicAccessPrevention '{prevention}'.")
+            bucket.extra = {**bucket.extra, "publicAccessPrevention": prevention}
+    passthrough = {k: v for k, v in fields.items() if k in PASSTHROUGH}
+    if passthrough:
+        merged = {**bucket.extra, **passthrough}
+        bucket.extra = {k: v for k, v in merged.items() if v is not None}

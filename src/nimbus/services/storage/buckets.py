@@ -1,0 +1,190 @@
+"""Buckets: create, read, list, patch, update, delete, and their IAM policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from nimbus.core.clock import Clock
+from nimbus.core.errors import AlreadyExists, Conflict, InvalidArgument
+from nimbus.core.fingerprints import new_etag
+from nimbus.core.paging import Page, PageRequest, paginate
+from nimbus.services.caller import Caller
+from nimbus.services.iam.authorizer import Authorizer
+from nimbus.services.iam.policies import Policies
+from nimbus.services.resourcemanager import hierarchy
+from nimbus.services.storage.access import (
+    authorized_bucket,
+    bucket_key,
+    bucket_target,
+    default_bindings,
+)
+from nimbus.services.storage.bucket_fields import apply_fields
+from nimbus.services.storage.locations import resolve_location, validate_storage_class
+from nimbus.services.storage.names import validate_bucket_name
+from nimbus.services.storage.preconditions import Preconditions
+from nimbus.store.db import Database
+from nimbus.store.models import Bucket, IamPolicy, Project, StoredObject
+from nimbus.wire.iam import Policy, TestIamPermissionsResponse
+
+
+class Buckets:
+    def __init__(
+        self, db: Database, authorizer: Authorizer, policies: Policies, clock: Clock
+    ) -> None:
+        self.db = db
+        self.authorizer = authorizer
+        self.policies = policies
+        self.clock = clock
+
+    def insert(
+        self, caller: Caller, project_ref: str, resource: dict[str, Any]
+    ) -> tuple[Project, Bucket]:
+        name = resource.get("name")
+        if not isinstance(name, str) or not name:
+            raise InvalidArgument("Required field 'name' is missing.", reason="required")
+        validate_bucket_name(name)
+        location, location_type = resolve_location(resource.get("location"))
+        now = self.clock.now()
+        try:
+            with self.db.write() as session:
+                project = hierarchy.authorized_project(
+                    session, self.authorizer, caller, project_ref, "storage.buckets.create"
+                )
+                existing = session.get(Bucket, name)
+                if existing is not None:
+                    raise _taken(existing.project_number == project.number)
+                bucket = Bucket(
+                    name=name,
+                    project_number=project.number,
+                    location=location,
+                    location_type=location_type,
+                    storage_class=validate_storage_class(resource.get("storageClass")),
+                    labels={},
+                    versioning=False,
+                    lifecycle_rules=[],
+                    uniform_access=False,
+                    extra={},
+                    metageneration=1,
+                    time_created=now,
+                    updated=now,
+                )
+                apply_fields(bucket, {k: v for k, v in resource.items() if k != "storageClass"})
+                session.add(bucket)
+                session.merge(
+                    IamPolicy(
+                        resource=bucket_key(name),
+                        version=1,
+                        etag=new_etag(),
+                        bindings=default_bindings(project.project_id),
+                        audit_configs=[],
+                        update_time=now,
+                    )
+                )
+                session.flush()
+                return project, bucket
+        except IntegrityError as exc:
+            raise _taken(False) from exc
+
+    def get(
+        self, caller: Caller, name: str, preconditions: Preconditions = Preconditions()
+    ) -> tuple[Project, Bucket]:
+        with self.db.read() as session:
+            project, bucket = authorized_bucket(
+                session, self.authorizer, caller, name, "storage.buckets.get"
+            )
+            preconditions.check(bucket.metageneration, bucket.metageneration, read=True)
+            return project, bucket
+
+    def list_in_project(
+        self, caller: Caller, project_ref: str, prefix: str | None, page: PageRequest
+    ) -> tuple[Project, Page[Bucket]]:
+        with self.db.read() as session:
+            project = hierarchy.authorized_project(
+                session, self.authorizer, caller, project_ref, "storage.buckets.list"
+            )
+            query = select(Bucket).where(Bucket.project_number == project.number)
+            if prefix:
+                query = query.where(Bucket.name.startswith(prefix, autoescape=True))
+            query = query.where(Bucket.name > (page.after or "")).order_by(Bucket.name)
+            rows = list(session.scalars(query.limit(page.size + 1)).all())
+            return project, paginate(rows, [b.name for b in rows], PageRequest(page.size))
+
+    def modify(
+        self,
+        caller: Caller,
+        name: str,
+        fields: dict[str, Any],
+        preconditions: Preconditions,
+        *,
+        replace: bool,
+    ) -> tuple[Project, Bucket]:
+        """``patch`` (the fields given) or ``update`` (``replace``: the whole resource)."""
+        with self.db.write() as session:
+            project, bucket = authorized_bucket(
+                session, self.authorizer, caller, name, "storage.buckets.update"
+            )
+            preconditions.check(bucket.metageneration, bucket.metageneration)
+            if "name" in fields and fields["name"] not in (None, name):
+                raise InvalidArgument("A bucket cannot be renamed.")
+            location = fields.get("location")
+            if location is not None and resolve_location(location)[0] != bucket.location:
+                raise InvalidArgument("A bucket's location cannot be changed.")
+            apply_fields(bucket, fields, replace=replace)
+            bucket.metageneration += 1
+            bucket.updated = self.clock.now()
+            return project, bucket
+
+    def delete(self, caller: Caller, name: str, preconditions: Preconditions) -> None:
+        with self.db.write() as session:
+            _, bucket = authorized_bucket(
+                session, self.authorizer, caller, name, "storage.buckets.delete"
+            )
+            preconditions.check(bucket.metageneration, bucket.metageneration)
+            if session.scalar(select(exists().where(StoredObject.bucket == name))):
+                raise Conflict("The bucket you tried to delete is not empty.")
+            policy = session.get(IamPolicy, bucket_key(name))
+            if policy is not None:
+                session.delete(policy)
+            session.delete(bucket)
+
+    # -- IAM ------------------------------------------------------------------------------
+
+    def get_iam_policy(self, caller: Caller, name: str, version: int | None) -> Policy:
+        permission = "storage.buckets.getIamPolicy"
+        with self.db.read() as session:
+            project, _ = authorized_bucket(session, self.authorizer, caller, name, permission)
+            target = bucket_target(project, name)
+            return self.policies.get(session, caller, target, permission, version)
+
+    def set_iam_policy(self, caller: Caller, name: str, policy: Policy) -> Policy:
+        permission = "storage.buckets.setIamPolicy"
+        with self.db.write() as session:
+            project, _ = authorized_bucket(session, self.authorizer, caller, name, permission)
+            target = bucket_target(project, name)
+            return self.policies.set(session, caller, target, permission, policy)
+
+    def test_iam_permissions(
+        self, caller: Caller, name: str, permissions: list[str]
+    ) -> TestIamPermissionsResponse:
+        with self.db.read() as session:
+            bucket = session.get(Bucket, name)
+            project = session.get(Project, bucket.project_number) if bucket else None
+            if project is None:
+                return TestIamPermissionsResponse()
+            return self.policies.test(session, caller, bucket_target(project, name), permissions)
+
+
+def _taken(by_caller_project: bool) -> AlreadyExists:
+    if by_caller_project:
+        return AlreadyExists(
+            "Your previous request to create the named bucket succeeded and you already own it.",
+            reason="conflict",
+        )
+    return AlreadyExists(
+        "The requested bucket name is not available. The bucket namespace is shared by all "
+        "users of the system. Please select a different name and try again.",
+        reason="conflict",
+    )

@@ -1,0 +1,125 @@
+"""Committing a new generation of an object: the one atomic step that makes it visible.
+
+Bytes are already durable (a finished blob, or small bytes inline in the row) when
+this runs; the row, the old generation's fate and the usage record commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nimbus.blobs import StoredBlob
+from nimbus.core.errors import InvalidArgument
+from nimbus.services.storage.checks import verify_checksums
+from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields, storage_class_for
+from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.usage import StorageUsage
+from nimbus.store.models import Bucket, StoredObject
+
+
+@dataclass(frozen=True)
+class Content:
+    """The bytes of a new generation: a stored blob, or small bytes kept inline."""
+
+    size: int
+    crc32c: int
+    md5: bytes | None
+    blob_id: str | None = None
+    inline: bytes | None = None
+    component_count: int | None = None
+
+    @classmethod
+    def of_blob(cls, blob: StoredBlob) -> Content:
+        return cls(blob.size, blob.crc32c, blob.md5, blob_id=blob.blob_id)
+
+
+def live_generation(session: Session, bucket: str, name: str) -> StoredObject | None:
+    return session.scalars(
+        select(StoredObject)
+        .where(StoredObject.bucket == bucket, StoredObject.name == name, StoredObject.live)
+        .with_for_update()
+    ).first()
+
+
+def next_generation(previous: StoredObject | None, now: dt.datetime) -> int:
+    """Microseconds since the epoch, as Cloud Storage's, and always increasing."""
+    candidate = int(now.timestamp() * 1_000_000)
+    if previous is not None and candidate <= previous.generation:
+        candidate = previous.generation + 1
+    return candidate
+
+
+def commit_generation(
+    session: Session,
+    usage: StorageUsage,
+    bucket: Bucket,
+    name: str,
+    content: Content,
+    spec: ObjectSpec,
+    preconditions: Preconditions,
+    now: dt.datetime,
+) -> tuple[StoredObject, list[str]]:
+    """Insert the new live generation; return it and the blob ids now unreferenced.
+
+    The caller deletes those blobs after the transaction commits.
+    """
+    verify_checksums(spec, content.crc32c, content.md5)
+    previous = live_generation(session, bucket.name, name)
+    preconditions.check(
+        previous.generation if previous else None, previous.metageneration if previous else None
+    )
+    if previous is not None and (previous.temporary_hold or previous.event_based_hold):
+        raise InvalidArgument(f"Object '{name}' is under active hold and cannot be replaced.")
+    storage_class = storage_class_for(spec.fields, bucket.storage_class)
+    row = StoredObject(
+        bucket=bucket.name,
+        name=name,
+        generation=next_generation(previous, now),
+        metageneration=1,
+        live=True,
+        size=content.size,
+        crc32c=content.crc32c,
+        md5=content.md5,
+        component_count=content.component_count,
+        storage_class=storage_class,
+        blob_id=content.blob_id,
+        inline_data=content.inline,
+        custom_metadata={},
+        temporary_hold=False,
+        event_based_hold=bool(bucket.extra.get("defaultEventBasedHold", False)),
+        time_created=now,
+        updated=now,
+        time_storage_class_updated=now,
+    )
+    apply_object_fields(row, spec.fields, replace=True)
+    released: list[str] = []
+    if previous is not None:
+        released = retire(session, usage, bucket, previous, now)
+    session.add(row)
+    usage.record_bytes(session, bucket, storage_class, content.size)
+    session.flush()
+    return row, released
+
+
+def retire(
+    session: Session, usage: StorageUsage, bucket: Bucket, row: StoredObject, now: dt.datetime
+) -> list[str]:
+    """The live generation stops being live: noncurrent under versioning, else gone."""
+    if bucket.versioning:
+        row.live = False
+        row.time_deleted = now
+        session.flush()
+        return []
+    return purge(session, usage, bucket, row)
+
+
+def purge(session: Session, usage: StorageUsage, bucket: Bucket, row: StoredObject) -> list[str]:
+    """Remove a generation for good; its blob id is returned for deletion after commit."""
+    session.delete(row)
+    session.flush()
+    usage.record_bytes(session, bucket, row.storage_class, -row.size)
+    return [row.blob_id] if row.blob_id else []

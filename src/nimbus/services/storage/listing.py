@@ -1,0 +1,181 @@
+"""Listing objects: prefix, delimiter, offsets, globs, versions, pages.
+
+Names are scanned in byte order straight from the store's index; a delimiter prefix
+is reported once and the scan then jumps past every name under it, so a listing of
+"directories" costs one probe per directory, not one per object. ``maxResults``
+counts items and prefixes together, as Cloud Storage does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+
+import orjson
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from nimbus.core.errors import InvalidArgument
+from nimbus.store.models import StoredObject
+
+DEFAULT_MAX_RESULTS = 1000
+_BATCH = 256
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    prefix: str = ""
+    delimiter: str | None = None
+    start_offset: str | None = None
+    end_offset: str | None = None
+    match_glob: str | None = None
+    versions: bool = False
+    include_trailing_delimiter: bool = False
+    max_results: int = DEFAULT_MAX_RESULTS
+    page_token: str | None = None
+
+
+@dataclass
+class Listing:
+    items: list[StoredObject] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    next_page_token: str | None = None
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    """Resume after (name, generation), or at ``name`` inclusive when ``at`` is set."""
+
+    name: str
+    generation: int | None = None
+    at: bool = False
+
+
+def glob_to_regex(glob: str) -> re.Pattern[str]:
+    """Cloud Storage's ``matchGlob``: ``**`` crosses ``/``, ``*`` and ``?`` do not,
+    ``[abc]`` sets and ``{a,b}`` alternatives."""
+    out: list[str] = []
+    index = 0
+    while index < len(glob):
+        char = glob[index]
+        if glob.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = glob.find("]", index + 1)
+            if end < 0:
+                raise InvalidArgument(f"Invalid matchGlob '{glob}'.")
+            body = glob[index + 1 : end].replace("\\", "\\\\")
+            out.append(f"[{'^' + body[1:] if body.startswith('!') else body}]")
+            index = end
+        elif char == "{":
+            end = glob.find("}", index + 1)
+            if end < 0:
+                raise InvalidArgument(f"Invalid matchGlob '{glob}'.")
+            options = glob[index + 1 : end].split(",")
+            out.append("(?:" + "|".join(re.escape(o) for o in options) + ")")
+            index = end
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least string greater than every string that starts with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def encode_token(cursor: _Cursor) -> str:
+    raw = orjson.dumps({"n": cursor.name, "g": cursor.generation, "a": cursor.at})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str) -> _Cursor:
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        return _Cursor(str(data["n"]), data.get("g"), bool(data.get("a")))
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise InvalidArgument(f"Invalid page token '{token}'.") from exc
+
+
+def list_objects(session: Session, bucket: str, query: ListQuery) -> Listing:
+    if query.max_results <= 0:
+        raise InvalidArgument("maxResults must be positive.")
+    if query.delimiter is not None and query.delimiter == "":
+        raise InvalidArgument("The delimiter cannot be empty.")
+    glob = glob_to_regex(query.match_glob) if query.match_glob else None
+    listing = Listing()
+    cursor = decode_token(query.page_token) if query.page_token else _start(query)
+    seen_prefixes: set[str] = set()
+    while True:
+        rows = _batch(session, bucket, query, cursor)
+        if not rows:
+            return listing
+        for row in rows:
+            if len(listing.items) + len(listing.prefixes) >= query.max_results:
+                listing.next_page_token = encode_token(cursor)
+                return listing
+            grouped = _group_of(row.name, query)
+            if grouped is not None:
+                if grouped not in seen_prefixes:
+                    seen_prefixes.add(grouped)
+                    listing.prefixes.append(grouped)
+                    if query.include_trailing_delimiter and row.name == grouped:
+                        listing.items.append(row)
+                cursor = _Cursor(_after_prefix(grouped), at=True)
+                break
+            cursor = _Cursor(row.name, row.generation)
+            if glob is None or glob.fullmatch(row.name):
+                listing.items.append(row)
+        else:
+            if len(rows) < _BATCH:
+                return listing
+
+
+def _start(query: ListQuery) -> _Cursor:
+    start = max(query.prefix, query.start_offset or "")
+    return _Cursor(start, at=True)
+
+
+def _group_of(name: str, query: ListQuery) -> str | None:
+    if not query.delimiter:
+        return None
+    rest = name[len(query.prefix) :]
+    index = rest.find(query.delimiter)
+    if index < 0:
+        return None
+    return query.prefix + rest[: index + len(query.delimiter)]
+
+
+def _batch(session: Session, bucket: str, query: ListQuery, cursor: _Cursor) -> list[StoredObject]:
+    statement = select(StoredObject).where(StoredObject.bucket == bucket)
+    if not query.versions:
+        statement = statement.where(StoredObject.live)
+    if cursor.at:
+        statement = statement.where(StoredObject.name >= cursor.name)
+    elif cursor.generation is None or not query.versions:
+        statement = statement.where(StoredObject.name > cursor.name)
+    else:
+        statement = statement.where(
+            or_(
+                StoredObject.name > cursor.name,
+                and_(
+                    StoredObject.name == cursor.name,
+                    StoredObject.generation > cursor.generation,
+                ),
+            )
+        )
+    if query.prefix:
+        statement = statement.where(StoredObject.name < _after_prefix(query.prefix))
+    if query.end_offset:
+        statement = statement.where(StoredObject.name < query.end_offset)
+    statement = statement.order_by(StoredObject.name, StoredObject.generation).limit(_BATCH)
+    return list(session.scalars(statement).all())

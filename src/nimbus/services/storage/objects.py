@@ -1,0 +1,207 @@
+"""Objects: write a generation, read, patch, update, delete, and who may do each."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nimbus.blobs import BlobStore
+from nimbus.core.clock import Clock
+from nimbus.core.errors import InvalidArgument, NotFound
+from nimbus.services.caller import Caller
+from nimbus.services.iam.authorizer import Authorizer
+from nimbus.services.storage.access import authorized_bucket, bucket_target
+from nimbus.services.storage.generations import Content, commit_generation, purge, retire
+from nimbus.services.storage.listing import Listing, ListQuery, list_objects
+from nimbus.services.storage.names import validate_object_name
+from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields
+from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
+from nimbus.store.db import Database
+from nimbus.store.models import Bucket, Project, StoredObject
+
+
+class Objects:
+    def __init__(
+        self,
+        db: Database,
+        authorizer: Authorizer,
+        blobs: BlobStore,
+        usage: StorageUsage,
+        clock: Clock,
+    ) -> None:
+        self.db = db
+        self.authorizer = authorizer
+        self.blobs = blobs
+        self.usage = usage
+        self.clock = clock
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def authorize_write(self, caller: Caller, bucket: str, name: str) -> Bucket:
+        """Checked before any bytes are read, so a refused upload costs nothing."""
+        validate_object_name(name)
+        with self.db.read() as session:
+            _, row = authorized_bucket(
+                session, self.authorizer, caller, bucket, "storage.objects.create"
+            )
+            return row
+
+    def insert(
+        self,
+        caller: Caller,
+        bucket: str,
+        name: str,
+        content: Content,
+        spec: ObjectSpec,
+        preconditions: Preconditions,
+    ) -> tuple[Bucket, StoredObject]:
+        """Make the new generation visible. On any error the content's blob is deleted."""
+        try:
+            with self.db.write() as session:
+                project, bucket_row = authorized_bucket(
+                    session, self.authorizer, caller, bucket, "storage.objects.create"
+                )
+                validate_object_name(name)
+                self._may_replace(session, caller, project, bucket_row, name)
+                row, released = commit_generation(
+                    session,
+                    self.usage,
+                    bucket_row,
+                    name,
+                    content,
+                    spec,
+                    preconditions,
+                    self.clock.now(),
+                )
+        except BaseException:
+            if content.blob_id is not None:
+                self.blobs.delete(content.blob_id)
+            raise
+        self.usage.count(bucket, bucket_row.project_number, CLASS_A)
+        self.release(released)
+        return bucket_row, row
+
+    def _may_replace(
+        self, session: Session, caller: Caller, project: Project, bucket: Bucket, name: str
+    ) -> None:
+        """Overwriting a live object also needs ``storage.objects.delete``, as on Google."""
+        exists = session.scalar(
+            select(StoredObject.generation).where(
+                StoredObject.bucket == bucket.name, StoredObject.name == name, StoredObject.live
+            )
+        )
+        if exists is not None:
+            target = bucket_target(project, bucket.name)
+            self.authorizer.check(session, caller, "storage.objects.delete", target)
+
+    def release(self, blob_ids: list[str]) -> None:
+        """Delete blobs no generation uses any more (after their rows are gone)."""
+        for blob_id in blob_ids:
+            with contextlib.suppress(OSError):
+                self.blobs.delete(blob_id)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(
+        self,
+        caller: Caller,
+        bucket: str,
+        name: str,
+        generation: int | None = None,
+        preconditions: Preconditions = Preconditions(),
+    ) -> tuple[Bucket, StoredObject]:
+        with self.db.read() as session:
+            _, bucket_row = authorized_bucket(
+                session, self.authorizer, caller, bucket, "storage.objects.get"
+            )
+            row = find_generation(session, bucket, name, generation)
+            preconditions.check(row.generation, row.metageneration, read=True)
+        self.usage.count(bucket, bucket_row.project_number, CLASS_B)
+        return bucket_row, row
+
+    def list_objects(self, caller: Caller, bucket: str, query: ListQuery) -> Listing:
+        with self.db.read() as session:
+            _, bucket_row = authorized_bucket(
+                session, self.authorizer, caller, bucket, "storage.objects.list"
+            )
+            listing = list_objects(session, bucket, query)
+        self.usage.count(bucket, bucket_row.project_number, CLASS_A)
+        return listing
+
+    # -- changing metadata -----------------------------------------------------------------
+
+    def modify(
+        self,
+        caller: Caller,
+        bucket: str,
+        name: str,
+        generation: int | None,
+        fields: dict[str, Any],
+        preconditions: Preconditions,
+        *,
+        replace: bool,
+    ) -> tuple[Bucket, StoredObject]:
+        with self.db.write() as session:
+            _, bucket_row = authorized_bucket(
+                session, self.authorizer, caller, bucket, "storage.objects.update"
+            )
+            row = find_generation(session, bucket, name, generation, for_update=True)
+            preconditions.check(row.generation, row.metageneration)
+            if "storageClass" in fields and fields["storageClass"] not in (None, row.storage_class):
+                raise InvalidArgument(
+                    "The storage class of an object changes only by rewriting it."
+                )
+            apply_object_fields(row, fields, replace=replace)
+            row.metageneration += 1
+            row.updated = self.clock.now()
+            session.flush()
+        self.usage.count(bucket, bucket_row.project_number, CLASS_A)
+        return bucket_row, row
+
+    def delete(
+        self,
+        caller: Caller,
+        bucket: str,
+        name: str,
+        generation: int | None,
+        preconditions: Preconditions,
+    ) -> None:
+        with self.db.write() as session:
+            _, bucket_row = authorized_bucket(
+                session, self.authorizer, caller, bucket, "storage.objects.delete"
+            )
+            row = find_generation(session, bucket, name, generation, for_update=True)
+            preconditions.check(row.generation, row.metageneration)
+            if row.temporary_hold or row.event_based_hold:
+                raise InvalidArgument(f"Object '{name}' is under active hold.")
+            if generation is None and row.live:
+                released = retire(session, self.usage, bucket_row, row, self.clock.now())
+            else:
+                released = purge(session, self.usage, bucket_row, row)
+        self.release(released)
+
+
+def find_generation(
+    session: Session,
+    bucket: str,
+    name: str,
+    generation: int | None,
+    *,
+    for_update: bool = False,
+) -> StoredObject:
+    """The live generation, or the one asked for; 404 if there is none."""
+    query = select(StoredObject).where(StoredObject.bucket == bucket, StoredObject.name == name)
+    if generation is None:
+        query = query.where(StoredObject.live)
+    else:
+        query = query.where(StoredObject.generation == generation)
+    if for_update:
+        query = query.with_for_update()
+    row = session.scalars(query).first()
+    if row is None:
+        raise NotFound(f"No such object: {bucket}/{name}")
+    return row

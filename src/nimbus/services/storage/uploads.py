@@ -1,0 +1,178 @@
+"""Resumable upload sessions: they outlive a restart of the server.
+
+A session is a row (who, where, what metadata, how many bytes are durable) and an
+append-only file. A chunk is written and fsynced before the row records it, so the
+offset a client is told is always backed by bytes on disk. The HTTP layer streams a
+chunk's bytes between ``begin_chunk`` and ``end_chunk``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from nimbus.blobs import BlobStore, Checksums, UploadAppender
+from nimbus.core.clock import Clock
+from nimbus.core.errors import InvalidArgument, NimbusError, NotFound
+from nimbus.services.caller import ALL_USERS, Caller
+from nimbus.services.storage.generations import Content
+from nimbus.services.storage.object_fields import ObjectSpec
+from nimbus.services.storage.objects import Objects
+from nimbus.services.storage.preconditions import Preconditions
+from nimbus.store.db import Database
+from nimbus.store.models import Bucket, ResumableUpload, StoredObject
+
+SESSION_LIFETIME = dt.timedelta(days=7)
+
+
+class UploadGone(NimbusError):
+    """The session was cancelled, finished, expired, or lost its bytes."""
+
+    code = 410
+    status = "NOT_FOUND"
+    reason = "gone"
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    persisted: int
+    finished: tuple[Bucket, StoredObject] | None = None
+
+
+@dataclass
+class Chunk:
+    """One chunk being received: where its bytes go and their running checksums."""
+
+    upload_id: str
+    offset: int
+    total: int | None
+    appender: UploadAppender
+    checksums: Checksums | None
+
+    def write(self, data: bytes) -> None:
+        self.appender.write(data)
+        if self.checksums is not None:
+            self.checksums.update(data)
+
+
+class Uploads:
+    def __init__(self, db: Database, blobs: BlobStore, objects: Objects, clock: Clock) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.objects = objects
+        self.clock = clock
+        # Running checksums of sessions this process has fed since their first byte;
+        # when missing (after a restart) they are recomputed from the file at the end.
+        self._checksums: dict[str, Checksums] = {}
+
+    def start(
+        self,
+        caller: Caller,
+        bucket: str,
+        name: str,
+        resource: dict[str, Any],
+        preconditions: Preconditions,
+        total_size: int | None,
+    ) -> str:
+        self.objects.authorize_write(caller, bucket, name)
+        upload_id = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        with self.db.write() as session:
+            session.add(
+                ResumableUpload(
+                    upload_id=upload_id,
+                    bucket=bucket,
+                    name=name,
+                    principal=caller.principal,
+                    resource=resource,
+                    preconditions=asdict(preconditions),
+                    persisted=0,
+                    total_size=total_size,
+                    create_time=now,
+                    expire_time=now + SESSION_LIFETIME,
+                )
+            )
+        self._checksums[upload_id] = Checksums()
+        return upload_id
+
+    def status(self, upload_id: str) -> ResumableUpload:
+        with self.db.read() as session:
+            upload = session.get(ResumableUpload, upload_id)
+            if upload is None or upload.expire_time < self.clock.now():
+                raise UploadGone("The upload session does not exist or has ended.")
+            return upload
+
+    def begin_chunk(self, upload_id: str, offset: int, total: int | None) -> Chunk:
+        upload = self.status(upload_id)
+        if offset > upload.persisted:
+            raise InvalidArgument(
+                f"Invalid Content-Range: the upload has {upload.persisted} bytes, so a chunk "
+                f"cannot start at {offset}."
+            )
+        if upload.total_size is not None and total not in (None, upload.total_size):
+            raise InvalidArgument("The total size of an upload cannot change.")
+        try:
+            appender = self.blobs.open_upload(upload_id, offset)
+        except FileNotFoundError as exc:
+            raise UploadGone("The upload session lost its bytes; start a new one.") from exc
+        known = self._checksums.pop(upload_id, None)
+        checksums = known if known is not None and known.size == offset else None
+        return Chunk(upload_id, offset, total or upload.total_size, appender, checksums)
+
+    def end_chunk(self, chunk: Chunk, persisted: int, expected: int | None) -> ChunkResult:
+        """Record a chunk whose bytes are fsynced; finish the object when it is whole.
+
+        ``expected`` is the length the Content-Range announced: a chunk that brought a
+        different number of bytes is refused and not recorded.
+        """
+        received = persisted - chunk.offset
+        if expected is not None and received != expected:
+            raise InvalidArgument(
+                f"Invalid Content-Range: it announced {expected} bytes and {received} came."
+            )
+        if chunk.total is not None and persisted > chunk.total:
+            raise InvalidArgument(
+                f"Invalid Content-Range: {persisted} bytes exceed the upload's {chunk.total}."
+            )
+        with self.db.write() as session:
+            row = session.get(ResumableUpload, chunk.upload_id)
+            if row is None:
+                raise UploadGone("The upload session does not exist or has ended.")
+            row.persisted = persisted
+            row.total_size = chunk.total
+            upload = row
+        if chunk.total is None or persisted < chunk.total:
+            if chunk.checksums is not None:
+                self._checksums[chunk.upload_id] = chunk.checksums
+            return ChunkResult(persisted)
+        return ChunkResult(persisted, self._finish(upload, chunk.checksums))
+
+    def _finish(
+        self, upload: ResumableUpload, checksums: Checksums | None
+    ) -> tuple[Bucket, StoredObject]:
+        """As on Google, the session URI is the capability: the object is written as
+        the principal who started the session."""
+        blob = self.blobs.finish_upload(upload.upload_id, checksums)
+        with self.db.write() as session:
+            row = session.get(ResumableUpload, upload.upload_id)
+            if row is not None:
+                session.delete(row)
+        return self.objects.insert(
+            Caller(principal=upload.principal, authenticated=upload.principal != ALL_USERS),
+            upload.bucket,
+            upload.name,
+            Content.of_blob(blob),
+            ObjectSpec.from_resource(upload.resource),
+            Preconditions(**upload.preconditions),
+        )
+
+    def cancel(self, upload_id: str) -> None:
+        with self.db.write() as session:
+            row = session.get(ResumableUpload, upload_id)
+            if row is None:
+                raise NotFound("The upload session does not exist.")
+            session.delete(row)
+        self._checksums.pop(upload_id, None)
+        self.blobs.discard_upload(upload_id)

@@ -1,0 +1,152 @@
+"""Cloud Storage state: buckets, object generations, resumable uploads, HMAC keys, usage.
+
+Object bytes live in ``nimbus.blobs``; a row names its blob, or holds small objects
+inline so that a small write is one transaction and one fsync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nimbus.store.base import Base, JsonValue, UtcDateTime
+
+# Object names sort by their bytes, as Cloud Storage lists them; PostgreSQL's locale
+# collations would not (SQLite compares text bytewise already).
+ObjectName = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+class Bucket(Base):
+    __tablename__ = "buckets"
+
+    name: Mapped[str] = mapped_column(
+        String(222, collation="C").with_variant(String(222), "sqlite"), primary_key=True
+    )
+    project_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    location: Mapped[str] = mapped_column(String(64))
+    location_type: Mapped[str] = mapped_column(String(20))
+    storage_class: Mapped[str] = mapped_column(String(20))
+    labels: Mapped[dict[str, str]] = mapped_column(JsonValue, default=dict)
+    versioning: Mapped[bool] = mapped_column(Boolean, default=False)
+    lifecycle_rules: Mapped[list[dict[str, Any]]] = mapped_column(JsonValue, default=list)
+    uniform_access: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Settings kept and returned as given (cors, website, logging, retention...).
+    extra: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
+    metageneration: Mapped[int] = mapped_column(BigInteger, default=1)
+    time_created: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class StoredObject(Base):
+    """One generation of an object; ``live`` marks the current one."""
+
+    __tablename__ = "objects"
+    __table_args__ = (
+        Index("ix_objects_bucket_live_name", "bucket", "live", "name"),
+        # At most one live generation per name, even under racing writers.
+        Index(
+            "uq_objects_live_name",
+            "bucket",
+            "name",
+            unique=True,
+            sqlite_where=text("live"),
+            postgresql_where=text("live"),
+        ),
+    )
+
+    bucket: Mapped[str] = mapped_column(
+        ForeignKey("buckets.name", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(ObjectName, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    metageneration: Mapped[int] = mapped_column(BigInteger, default=1)
+    live: Mapped[bool] = mapped_column(Boolean)
+    size: Mapped[int] = mapped_column(BigInteger)
+    crc32c: Mapped[int] = mapped_column(BigInteger)
+    md5: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    component_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    storage_class: Mapped[str] = mapped_column(String(20))
+    blob_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    inline_data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    content_type: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    content_encoding: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    content_disposition: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    content_language: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cache_control: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    custom_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    custom_metadata: Mapped[dict[str, str]] = mapped_column(JsonValue, default=dict)
+    temporary_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    event_based_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    time_created: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    time_deleted: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    time_storage_class_updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ResumableUpload(Base):
+    """A resumable upload session; its bytes so far are in ``blobs/uploads/<id>``."""
+
+    __tablename__ = "resumable_uploads"
+
+    upload_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[str] = mapped_column(ForeignKey("buckets.name", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    principal: Mapped[str] = mapped_column(String(250))
+    resource: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
+    preconditions: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
+    persisted: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expire_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class HmacKey(Base):
+    __tablename__ = "hmac_keys"
+
+    access_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    service_account_email: Mapped[str] = mapped_column(String(200))
+    secret: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    etag: Mapped[str] = mapped_column(String(40))
+    time_created: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class StorageByteChange(Base):
+    """Bytes stored per bucket and class change only at these moments; integrating the
+    changes over time gives byte-seconds for billing, exactly."""
+
+    __tablename__ = "storage_byte_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(222), index=True)
+    project_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    storage_class: Mapped[str] = mapped_column(String(20))
+    delta_bytes: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class StorageOperationCount(Base):
+    """Class A and class B operations per bucket and hour."""
+
+    __tablename__ = "storage_operation_counts"
+
+    bucket: Mapped[str] = mapped_column(String(222), primary_key=True)
+    hour: Mapped[dt.datetime] = mapped_column(UtcDateTime, primary_key=True)
+    project_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    class_a: Mapped[int] = mapped_column(BigInteger, default=0)
+    class_b: Mapped[int] = mapped_column(BigInteger, default=0)
