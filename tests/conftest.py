@@ -88,3 +88,29 @@ def cli(server: NimbusServer, tmp_path: Path) -> Callable[..., CliResult]:
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+@pytest.fixture
+def storage_client(
+    server: NimbusServer, owner_credentials: service_account.Credentials, project: str
+) -> Iterator[object]:
+    """The official google-cloud-storage client, pointed at Nimbus, in a fresh project."""
+    from google.api_core.client_options import ClientOptions
+    from google.cloud import storage
+
+    client = storage.Client(
+        project=project,
+        credentials=owner_credentials,
+        client_options=ClientOptions(api_endpoint=server.url),
+    )
+    yield client
+    client.close()  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture
+def bucket(storage_client: object) -> object:
+    """A fresh bucket in the test's project."""
+    from google.cloud import storage
+
+    assert isinstance(storage_client, storage.Client)
+    return storage_client.create_bucket(unique_id("bucket"))
