@@ -22,7 +22,8 @@ CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NimbusServer]:
     """One Nimbus for the whole session (tests make their own projects in it)."""
-    with running_server(tmp_path_factory.mktemp("nimbus") / "data") as running:
+    data = tmp_path_factory.mktemp("nimbus") / "data"
+    with running_server(data, ["--enable-test-controls"]) as running:
         yield running
 
 

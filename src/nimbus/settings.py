@@ -27,6 +27,8 @@ class ServerSettings:
     anonymous_principal: str | None = None
     # JSON request bodies; object uploads stream through their own path.
     max_body_bytes: int = 16 * 1024 * 1024
+    # Test-only controls (run a controller now...), apart from the Google surface.
+    test_controls: bool = False
 
     @property
     def db_url(self) -> str:

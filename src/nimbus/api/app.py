@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from nimbus import __version__
-from nimbus.api import errors, health
+from nimbus.api import errors, health, testing
 from nimbus.api.compute.routes import router as compute_router
 from nimbus.api.iam.routes import router as iam_router
 from nimbus.api.oauth2.routes import router as oauth2_router
@@ -41,4 +41,6 @@ def create_app(cloud: Cloud) -> FastAPI:
         storage_uploads_router,
     ):
         app.include_router(router)
+    if cloud.settings.test_controls:
+        app.include_router(testing.router)
     return app

@@ -15,6 +15,9 @@ from nimbus.settings import ServerSettings
 
 _APIS = [
     ("/compute/v1", "Compute Engine v1"),
+    ("/storage/v1", "Cloud Storage JSON API v1"),
+    ("/upload/storage/v1", "Cloud Storage JSON API v1 (uploads)"),
+    ("/download/storage/v1", "Cloud Storage JSON API v1 (downloads)"),
     ("/v1/organizations", "Resource Manager v1 (organizations)"),
     ("/v3/organizations", "Resource Manager v3 (organizations)"),
     ("/v1/projects/{project}/serviceAccounts", "IAM v1 (service accounts and keys)"),

@@ -28,6 +28,7 @@ from nimbus.services.resourcemanager.organizations import Organizations
 from nimbus.services.resourcemanager.projects import Projects
 from nimbus.services.storage.buckets import Buckets
 from nimbus.services.storage.composition import Composition
+from nimbus.services.storage.lifecycle import Lifecycle
 from nimbus.services.storage.objects import Objects
 from nimbus.services.storage.uploads import Uploads
 from nimbus.services.storage.usage import StorageUsage
@@ -60,6 +61,7 @@ class Cloud:
     objects: Objects
     uploads: Uploads
     composition: Composition
+    lifecycle: Lifecycle
 
     @classmethod
     def assemble(cls, settings: ServerSettings, clock: Clock | None = None) -> Cloud:
@@ -97,6 +99,7 @@ class Cloud:
             objects=objects,
             uploads=Uploads(db, blobs, objects, clock),
             composition=Composition(objects, blobs),
+            lifecycle=Lifecycle(db, usage, clock, objects.release),
         )
 
     def start(self) -> str:
@@ -124,6 +127,7 @@ class Cloud:
         self.blobs.clean_temporary()
         self.blobs.sweep(self._referenced_blobs, min_age=600)
         self.storage_usage.start()
+        self.lifecycle.start()
 
     def _referenced_blobs(self, blob_ids: list[str]) -> set[str]:
         with self.db.read() as session:
@@ -133,5 +137,6 @@ class Cloud:
             return {blob_id for blob_id in found if blob_id}
 
     def close(self) -> None:
+        self.lifecycle.stop()
         self.storage_usage.stop()
         self.db.dispose()

@@ -38,6 +38,13 @@ def up(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="Server log level.")] = "warning",
+    enable_test_controls: Annotated[
+        bool,
+        typer.Option(
+            "--enable-test-controls",
+            help="Serve test-only controls under /_nimbus/test/ (never in production).",
+        ),
+    ] = False,
 ) -> None:
     """Run Nimbus in the foreground until interrupted."""
     from nimbus.server import serve
@@ -49,6 +56,7 @@ def up(
         port=port,
         database_url=database_url,
         anonymous_principal=_anonymous(allow_anonymous),
+        test_controls=enable_test_controls,
     )
     serve(settings, log_level=log_level)
 
