@@ -1,7 +1,8 @@
 """A streaming reader of ``multipart/related`` upload bodies (metadata, then media).
 
 The JSON part is small and read whole; the media part streams through, so memory
-stays bounded whatever the object's size.
+stays bounded whatever the object's size. Lines may end in CRLF or, as some clients
+(gcsfs) send them, in a bare LF; parts may have no headers at all (Go's clients).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 from nimbus.core.errors import InvalidArgument
 
 MAX_METADATA_BYTES = 2 * 1024 * 1024
+_MAX_HEADER_BYTES = 64 * 1024
 
 
 def boundary_of(content_type: str) -> str:
@@ -21,12 +23,17 @@ def boundary_of(content_type: str) -> str:
     raise InvalidArgument("A multipart upload needs a boundary in its Content-Type.")
 
 
+def _malformed(why: str = "") -> InvalidArgument:
+    return InvalidArgument(f"Malformed multipart body{': ' + why if why else ''}.")
+
+
 class MultipartReader:
     def __init__(self, stream: AsyncIterator[bytes], boundary: str) -> None:
         self._stream = stream
         self._buffer = b""
-        self._delimiter = b"\r\n--" + boundary.encode()
-        self._first = b"--" + boundary.encode()
+        self._dash_boundary = b"--" + boundary.encode()
+        # A part ends at a line break followed by the boundary.
+        self._delimiter = b"\n" + self._dash_boundary
         self._exhausted = False
 
     async def _fill(self) -> bool:
@@ -39,40 +46,52 @@ class MultipartReader:
             return False
         return True
 
-    async def _read_until(self, marker: bytes, limit: int) -> bytes:
+    async def _index_of(self, marker: bytes, limit: int) -> int:
         while (index := self._buffer.find(marker)) < 0:
             if len(self._buffer) > limit or not await self._fill():
-                raise InvalidArgument("Malformed multipart body.")
-        found, self._buffer = self._buffer[:index], self._buffer[index + len(marker) :]
-        return found
+                raise _malformed()
+        return index
+
+    async def _line(self) -> bytes:
+        index = await self._index_of(b"\n", _MAX_HEADER_BYTES)
+        line, self._buffer = self._buffer[:index], self._buffer[index + 1 :]
+        return line.rstrip(b"\r")
 
     async def _headers(self) -> dict[str, str]:
-        block = await self._read_until(b"\r\n\r\n", 64 * 1024)
         headers: dict[str, str] = {}
-        for line in block.split(b"\r\n"):
-            if b":" in line:
-                key, _, value = line.decode("latin-1").partition(":")
-                headers[key.strip().lower()] = value.strip()
+        while line := await self._line():
+            key, sep, value = line.decode("latin-1").partition(":")
+            if not sep:
+                raise _malformed("a part header has no colon")
+            headers[key.strip().lower()] = value.strip()
         return headers
+
+    async def _part_end(self, limit: int) -> bytes:
+        """The rest of a small part, up to its closing boundary line."""
+        index = await self._index_of(self._delimiter, limit)
+        body, self._buffer = self._buffer[:index], self._buffer[index + len(self._delimiter) :]
+        return body.removesuffix(b"\r")
 
     async def start(self) -> tuple[bytes, str | None]:
         """Read up to the media part: the metadata JSON and the media's Content-Type."""
-        await self._read_until(self._first, 64 * 1024)
-        await self._read_until(b"\r\n", 1024)
+        index = await self._index_of(self._dash_boundary, _MAX_HEADER_BYTES)
+        self._buffer = self._buffer[index + len(self._dash_boundary) :]
+        await self._line()
         await self._headers()
-        metadata = await self._read_until(self._delimiter, MAX_METADATA_BYTES)
-        await self._read_until(b"\r\n", 1024)
+        metadata = await self._part_end(MAX_METADATA_BYTES)
+        await self._line()
         media_headers = await self._headers()
         return metadata, media_headers.get("content-type")
 
     async def media(self) -> AsyncIterator[bytes]:
         """The media part's bytes, up to the closing boundary."""
-        keep = len(self._delimiter)
+        keep = len(self._delimiter) + 1
         while True:
             index = self._buffer.find(self._delimiter)
             if index >= 0:
-                if index:
-                    yield self._buffer[:index]
+                tail = self._buffer[:index].removesuffix(b"\r")
+                if tail:
+                    yield tail
                 self._buffer = b""
                 return
             if len(self._buffer) > keep:
@@ -80,4 +99,4 @@ class MultipartReader:
                 yield self._buffer[:cut]
                 self._buffer = self._buffer[cut:]
             if not await self._fill():
-                raise InvalidArgument("Malformed multipart body: the closing boundary is missing.")
+                raise _malformed("the closing boundary is missing")
