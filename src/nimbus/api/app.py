@@ -12,7 +12,9 @@ from nimbus.api.oauth2.routes import router as oauth2_router
 from nimbus.api.resourcemanager.routes_organizations import router as organizations_router
 from nimbus.api.resourcemanager.routes_v1 import router as resourcemanager_v1_router
 from nimbus.api.resourcemanager.routes_v3 import router as resourcemanager_v3_router
+from nimbus.api.storage import xml
 from nimbus.api.storage.buckets import router as storage_buckets_router
+from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
 from nimbus.api.storage.objects import router as storage_objects_router
 from nimbus.api.storage.uploads import router as storage_uploads_router
 from nimbus.services.cloud import Cloud
@@ -28,7 +30,7 @@ def create_app(cloud: Cloud) -> FastAPI:
     )
     app.state.cloud = cloud
     errors.install(app)
-    for router in (
+    routers = [
         health.router,
         oauth2_router,
         iam_router,
@@ -39,8 +41,12 @@ def create_app(cloud: Cloud) -> FastAPI:
         storage_buckets_router,
         storage_objects_router,
         storage_uploads_router,
-    ):
-        app.include_router(router)
+        storage_hmac_keys_router,
+    ]
     if cloud.settings.test_controls:
-        app.include_router(testing.router)
+        routers.append(testing.router)
+    for router in routers:
+        app.include_router(router)
+    # Last: the XML API's /{bucket}/{object} paths, which step aside for every route above.
+    xml.install(app, routers)
     return app

@@ -25,6 +25,7 @@ _APIS = [
     ("/v1/roles", "IAM v1 (predefined roles)"),
     ("/v1/", "Resource Manager v1"),
     ("/v3/", "Resource Manager v3"),
+    ("/{bucket}/", "Cloud Storage XML API (signed URLs)"),
     ("/", "OAuth 2.0 and Nimbus"),
 ]
 

@@ -28,8 +28,10 @@ from nimbus.services.resourcemanager.organizations import Organizations
 from nimbus.services.resourcemanager.projects import Projects
 from nimbus.services.storage.buckets import Buckets
 from nimbus.services.storage.composition import Composition
+from nimbus.services.storage.hmac_keys import HmacKeys
 from nimbus.services.storage.lifecycle import Lifecycle
 from nimbus.services.storage.objects import Objects
+from nimbus.services.storage.signatures import SignedUrls
 from nimbus.services.storage.uploads import Uploads
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.settings import ServerSettings
@@ -62,6 +64,8 @@ class Cloud:
     uploads: Uploads
     composition: Composition
     lifecycle: Lifecycle
+    hmac_keys: HmacKeys
+    signed_urls: SignedUrls
 
     @classmethod
     def assemble(cls, settings: ServerSettings, clock: Clock | None = None) -> Cloud:
@@ -76,6 +80,8 @@ class Cloud:
         blobs = BlobStore(settings.data_dir / "blobs")
         usage = StorageUsage(db, clock)
         objects = Objects(db, authorizer, blobs, usage, clock)
+        keys = Keys(db, accounts, clock)
+        hmac_keys = HmacKeys(db, authorizer, clock)
         return cls(
             settings=settings,
             db=db,
@@ -86,7 +92,7 @@ class Cloud:
             organizations=Organizations(db, authorizer, policies),
             projects=Projects(db, authorizer, policies, clock),
             service_accounts=accounts,
-            keys=Keys(db, accounts, clock),
+            keys=keys,
             tokens=tokens,
             roles=Roles(db, authorizer, catalog, clock),
             user_credentials=UserCredentials(db, authorizer, tokens),
@@ -100,6 +106,8 @@ class Cloud:
             uploads=Uploads(db, blobs, objects, clock),
             composition=Composition(objects, blobs),
             lifecycle=Lifecycle(db, usage, clock, objects.release),
+            hmac_keys=hmac_keys,
+            signed_urls=SignedUrls(keys, hmac_keys, clock),
         )
 
     def start(self) -> str:

@@ -73,11 +73,20 @@ def headers_of(row: StoredObject) -> dict[str, str]:
 
 
 def media_response(
-    request: Request, blobs: BlobStore, row: StoredObject, *, head: bool = False
+    request: Request,
+    blobs: BlobStore,
+    row: StoredObject,
+    *,
+    head: bool = False,
+    etag: str | None = None,
 ) -> Response:
+    """The bytes (or, for ``head``, the headers) of a generation. ``etag`` replaces the
+    JSON API's ETag (the XML API announces the MD5 instead)."""
     headers = headers_of(row)
+    if etag is not None:
+        headers["ETag"] = f'"{etag}"'
     if_none_match = request.headers.get("if-none-match")
-    if if_none_match and if_none_match.strip() in (headers["ETag"], object_etag(row), "*"):
+    if if_none_match and if_none_match.strip() in (headers["ETag"], headers["ETag"][1:-1], "*"):
         return Response(status_code=304, headers={"ETag": headers["ETag"]})
     span = _byte_range(request.headers.get("range"), row.size)
     start, end = span if span is not None else (0, row.size)

@@ -10,15 +10,12 @@ from nimbus.api.auth import authenticated, scopes
 from nimbus.services.caller import Caller
 from nimbus.services.storage.preconditions import Preconditions
 
-Reader = Annotated[
-    Caller,
-    Depends(authenticated(scopes("devstorage.read_only", "devstorage.read_write",
-                                 "devstorage.full_control", read_only=True))),
-]  # fmt: skip
-Writer = Annotated[
-    Caller,
-    Depends(authenticated(scopes("devstorage.read_write", "devstorage.full_control"))),
-]
+READ_SCOPES = scopes(
+    "devstorage.read_only", "devstorage.read_write", "devstorage.full_control", read_only=True
+)
+WRITE_SCOPES = scopes("devstorage.read_write", "devstorage.full_control")
+Reader = Annotated[Caller, Depends(authenticated(READ_SCOPES))]
+Writer = Annotated[Caller, Depends(authenticated(WRITE_SCOPES))]
 Owner = Annotated[Caller, Depends(authenticated(scopes("devstorage.full_control")))]
 
 

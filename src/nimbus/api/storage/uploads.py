@@ -21,12 +21,9 @@ from nimbus.api.responses import json_response
 from nimbus.api.storage import views
 from nimbus.api.storage.multipart import MultipartReader, boundary_of
 from nimbus.api.storage.params import Conditions, Projection, Writer
-from nimbus.blobs import Checksums
+from nimbus.api.storage.writing import declared_hashes, store_content
 from nimbus.core.errors import InvalidArgument, RequiredField
 from nimbus.services.caller import Caller
-from nimbus.services.cloud import Cloud
-from nimbus.services.storage.content import INLINE_LIMIT
-from nimbus.services.storage.generations import Content
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.preconditions import Preconditions
 
@@ -35,40 +32,6 @@ UPLOAD = "/b/{bucket}/o"
 UploadType = Annotated[str | None, Query(alias="uploadType")]
 UploadId = Annotated[str | None, Query(alias="upload_id")]
 _CONTENT_RANGE = re.compile(r"^bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)$")
-
-
-def _declared_hashes(header: str | None) -> dict[str, str]:
-    """``x-goog-hash: crc32c=...,md5=...`` as resource fields."""
-    fields: dict[str, str] = {}
-    for part in (header or "").split(","):
-        key, _, value = part.strip().partition("=")
-        if key == "crc32c" and value:
-            fields["crc32c"] = value
-        elif key == "md5" and value:
-            fields["md5Hash"] = value
-    return fields
-
-
-async def _store(cloud: Cloud, stream: AsyncIterator[bytes]) -> Content:
-    """Keep small bodies in memory (stored inline); stream larger ones to a blob."""
-    head = b""
-    async for chunk in stream:
-        head += chunk
-        if len(head) > INLINE_LIMIT:
-            break
-    else:
-        checksums = Checksums()
-        checksums.update(head)
-        return Content(len(head), checksums.crc32c, checksums.md5, inline=head)
-    writer = cloud.blobs.create()
-    try:
-        writer.write(head)
-        async for chunk in stream:
-            writer.write(chunk)
-        return Content.of_blob(await asyncio.to_thread(writer.finish))
-    except BaseException:
-        writer.abort()
-        raise
 
 
 async def _write(
@@ -83,7 +46,7 @@ async def _write(
 ) -> Response:
     cloud = cloud_of(request)
     await call(cloud.objects.authorize_write, caller, bucket, name)
-    content = await _store(cloud, stream)
+    content = await store_content(cloud, stream)
     _, row = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
     return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
 
@@ -96,9 +59,13 @@ async def upload(
     conditions: Conditions,
     upload_type: UploadType = None,
     name: str | None = None,
+    upload_id: UploadId = None,
     projection: Projection = None,
 ) -> Response:
     content_type = request.headers.get("content-type", "")
+    if upload_id:
+        # Some clients (gcsfs) send the chunks of a session with POST.
+        return await upload_chunk(bucket, request, upload_id, projection)
     if upload_type == "resumable":
         return await _start_resumable(bucket, request, caller, conditions, name)
     if upload_type == "multipart" or content_type.startswith("multipart/"):
@@ -110,7 +77,7 @@ async def upload(
         object_name = name or resource.get("name")
         if not isinstance(object_name, str) or not object_name:
             raise RequiredField("Required parameter: name")
-        resource |= _declared_hashes(request.headers.get("x-goog-hash"))
+        resource |= declared_hashes(request.headers.get("x-goog-hash"))
         spec = ObjectSpec.from_resource(resource)
         return await _write(
             request, caller, bucket, object_name, spec, conditions, reader.media(), projection
@@ -120,7 +87,7 @@ async def upload(
     if not name:
         raise RequiredField("Required parameter: name")
     fields: dict[str, Any] = {"contentType": content_type or None}
-    fields |= _declared_hashes(request.headers.get("x-goog-hash"))
+    fields |= declared_hashes(request.headers.get("x-goog-hash"))
     spec = ObjectSpec.from_resource(fields)
     return await _write(
         request, caller, bucket, name, spec, conditions, request.stream(), projection

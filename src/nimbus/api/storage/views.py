@@ -1,4 +1,4 @@
-"""Buckets and objects rendered as Cloud Storage's JSON resources."""
+"""Buckets, objects and HMAC keys rendered as Cloud Storage's JSON resources."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.clock import rfc3339
-from nimbus.store.models import Bucket, StoredObject
+from nimbus.store.models import Bucket, HmacKey, StoredObject
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
@@ -119,3 +119,18 @@ def stored_object(base: str, row: StoredObject, *, full: bool = False) -> dict[s
         body["owner"] = {"entity": "project-owners"}
         body["acl"] = []
     return body
+
+
+def hmac_key_metadata(base: str, project_id: str, key: HmacKey) -> dict[str, Any]:
+    return {
+        "kind": "storage#hmacKeyMetadata",
+        "id": f"{project_id}/{key.access_id}",
+        "selfLink": f"{base}/storage/v1/projects/{project_id}/hmacKeys/{key.access_id}",
+        "accessId": key.access_id,
+        "projectId": project_id,
+        "serviceAccountEmail": key.service_account_email,
+        "state": key.state,
+        "timeCreated": rfc3339(key.time_created),
+        "updated": rfc3339(key.updated),
+        "etag": key.etag,
+    }

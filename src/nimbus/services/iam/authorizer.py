@@ -22,6 +22,11 @@ from nimbus.services.iam.catalog import RoleCatalog
 from nimbus.store.models import CustomRole, IamPolicy
 
 
+class AnonymousDenied(Unauthenticated):
+    """A permission the public does not hold. A 401 on the JSON API; the XML API
+    (signed URLs, public links) answers 403 ``AccessDenied``, as Cloud Storage does."""
+
+
 @dataclass(frozen=True)
 class Target:
     """A resource as the evaluator sees it."""
@@ -43,7 +48,7 @@ class Authorizer:
         if self.permitted(session, caller, [permission], target):
             return
         if not caller.authenticated:
-            raise Unauthenticated(
+            raise AnonymousDenied(
                 f"Anonymous caller does not have {permission} access to {target.full_name}. "
                 "Request is missing required authentication credential."
             )

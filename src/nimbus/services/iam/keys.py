@@ -141,6 +141,27 @@ class Keys:
                 raise NotFound(f"Service account {email} does not exist.")
             return {k.key_id: k.certificate_pem for k in self._keys_of(session, account)}
 
+    def signing_certificates(self, email: str) -> list[str]:
+        """Certificates that may verify a signature made as ``email`` right now: the
+        enabled, currently valid keys of an enabled account (none if it has gone).
+
+        Unlike ``public_certificates`` (every key, as Google publishes them), this
+        leaves out disabled keys and accounts, so disabling either stops what they
+        signed (V4 signed URLs) at once.
+        """
+        now = self.clock.now()
+        with self.db.read() as session:
+            account = session.scalars(
+                select(ServiceAccount).where(ServiceAccount.email == email)
+            ).first()
+            if account is None or account.disabled:
+                return []
+            return [
+                key.certificate_pem
+                for key in self._keys_of(session, account)
+                if not key.disabled and key.valid_after <= now < key.valid_before
+            ]
+
     def _resolve(
         self, session: Session, caller: Caller, key_name: str, permission: str
     ) -> tuple[Project, ServiceAccount, ServiceAccountKey]:

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from nimbus.core.errors import NotFound
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer, Target
 from nimbus.services.resourcemanager import hierarchy
+from nimbus.services.storage.errors import NoSuchBucket
 from nimbus.store.models import Bucket, Project
 
 STORAGE = "//storage.googleapis.com"
@@ -51,6 +51,6 @@ def authorized_bucket(
     bucket = session.get(Bucket, name)
     project = session.get(Project, bucket.project_number) if bucket is not None else None
     if bucket is None or project is None:
-        raise NotFound("The specified bucket does not exist.")
+        raise NoSuchBucket("The specified bucket does not exist.")
     authorizer.check(session, caller, permission, bucket_target(project, name))
     return project, bucket

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from nimbus.blobs import BlobStore
 from nimbus.core.clock import Clock
-from nimbus.core.errors import InvalidArgument, NotFound
+from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.storage.access import authorized_bucket, bucket_target
+from nimbus.services.storage.errors import NoSuchKey
 from nimbus.services.storage.generations import Content, commit_generation, purge, retire
 from nimbus.services.storage.listing import Listing, ListQuery, list_objects
 from nimbus.services.storage.names import validate_object_name
@@ -203,5 +204,5 @@ def find_generation(
         query = query.with_for_update()
     row = session.scalars(query).first()
     if row is None:
-        raise NotFound(f"No such object: {bucket}/{name}")
+        raise NoSuchKey(f"No such object: {bucket}/{name}")
     return row

@@ -1,0 +1,172 @@
+"""The XML API's object paths, the ones V4 signed URLs use: ``GET``, ``HEAD``, ``PUT``
+and ``DELETE`` at ``/{bucket}/{object}``.
+
+A request carries a V4 signature in its query string, or a bearer token as on the
+JSON API, or nothing (the public: public objects only). It then does what the JSON API
+does, through the same services; only its errors look different (``xml_errors``).
+
+These paths would catch any path of two segments, so they are added after every other
+route and never match a path whose first segment belongs to another API
+(``/storage/...``, ``/v1/...``) or cannot be a bucket name. They cannot shadow a route,
+nor turn another route's 405 into a bucket lookup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, ClassVar
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
+
+from nimbus.api.auth import current_caller, require_scope
+from nimbus.api.deps import call, cloud_of
+from nimbus.api.storage import xml_headers
+from nimbus.api.storage.media import media_response
+from nimbus.api.storage.params import READ_SCOPES, WRITE_SCOPES
+from nimbus.api.storage.writing import store_content
+from nimbus.api.storage.xml_errors import xml_error_response
+from nimbus.core.errors import NimbusError
+from nimbus.services.caller import Caller
+from nimbus.services.storage.signatures import SignedRequest
+
+OBJECT = "/{bucket}/{name:path}"
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
+# First segments never taken for a bucket, whatever routes exist: every Google API
+# root Nimbus serves or may serve, so adding one later cannot change a bucket's URL.
+RESERVED = frozenset(
+    {
+        "compute",
+        "computemetadata",
+        "console",
+        "download",
+        "healthz",
+        "nimbus",
+        "o",
+        "oauth2",
+        "revoke",
+        "service_accounts",
+        "storage",
+        "token",
+        "upload",
+    }
+)
+
+
+def first_segments(routes: Iterable[BaseRoute]) -> frozenset[str]:
+    """The literal first path segments of routes (``/v1/projects`` → ``v1``)."""
+    segments = set()
+    for route in routes:
+        first = str(getattr(route, "path", "")).lstrip("/").split("/", 1)[0]
+        if first and not first.startswith("{"):
+            segments.add(first)
+    return frozenset(segments)
+
+
+def serves(bucket: str, name: str, reserved: frozenset[str]) -> bool:
+    """Whether ``/{bucket}/{name}`` is an object path of the XML API."""
+    return bool(name) and bucket not in reserved and _BUCKET.match(bucket) is not None
+
+
+class XmlRoute(APIRoute):
+    """A route that matches only real object paths and answers errors in XML."""
+
+    reserved: ClassVar[frozenset[str]] = RESERVED
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        params = child.get("path_params", {}) if match is not Match.NONE else {}
+        if params and not serves(str(params["bucket"]), str(params["name"]), self.reserved):
+            return Match.NONE, {}
+        return match, child
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answer_in_xml(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except NimbusError as error:
+                return xml_error_response(error)
+
+        return answer_in_xml
+
+
+def install(app: FastAPI, routers: Iterable[APIRouter]) -> None:
+    """Add the XML API to ``app``; call it after every other router is included."""
+    taken = first_segments([*app.router.routes, *(r for rs in routers for r in rs.routes)])
+
+    class Route(XmlRoute):
+        reserved = RESERVED | {segment.lower() for segment in taken}
+
+    endpoints = {"GET": get_object, "HEAD": head_object, "PUT": put_object, "DELETE": delete_object}
+    for method, endpoint in endpoints.items():
+        app.router.add_api_route(OBJECT, endpoint, methods=[method], route_class_override=Route)
+
+
+async def _caller(request: Request, accepted: frozenset[str]) -> Caller:
+    """The signer of a signed URL, else the bearer token's principal, else the public."""
+    signed = SignedRequest.of(
+        request.method,
+        request.scope["path"],
+        request.query_params.multi_items(),
+        request.headers.items(),
+        raw_path=bytes(request.scope.get("raw_path") or b"").decode("latin-1") or None,
+    )
+    if signed.is_signed:
+        return await call(cloud_of(request).signed_urls.authenticate, signed)
+    caller = await current_caller(request)
+    require_scope(caller, accepted)
+    return caller
+
+
+async def _read(request: Request, bucket: str, name: str, *, head: bool) -> Response:
+    cloud = cloud_of(request)
+    caller = await _caller(request, READ_SCOPES)
+    generation = xml_headers.generation(request.query_params)
+    conditions = xml_headers.preconditions(request.headers)
+    _, row = await call(cloud.objects.get, caller, bucket, name, generation, conditions)
+    etag = xml_headers.xml_etag(row)
+    response = media_response(request, cloud.blobs, row, head=head, etag=etag)
+    for parameter, header in xml_headers.RESPONSE_OVERRIDES.items():
+        value = request.query_params.get(parameter)
+        if value and response.status_code < 300:
+            response.headers[header] = value
+    return response
+
+
+async def get_object(bucket: str, name: str, request: Request) -> Response:
+    """Read an object's bytes (``Range`` honoured)."""
+    return await _read(request, bucket, name, head=False)
+
+
+async def head_object(bucket: str, name: str, request: Request) -> Response:
+    """An object's headers, without its bytes."""
+    return await _read(request, bucket, name, head=True)
+
+
+async def put_object(bucket: str, name: str, request: Request) -> Response:
+    """Write a new generation from the body; metadata comes from the headers."""
+    cloud = cloud_of(request)
+    caller = await _caller(request, WRITE_SCOPES)
+    spec = xml_headers.object_spec(request.headers)
+    conditions = xml_headers.preconditions(request.headers)
+    await call(cloud.objects.authorize_write, caller, bucket, name)
+    body = xml_headers.verified_body(request.stream(), request.headers)
+    content = await store_content(cloud, body)
+    _, row = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
+    return Response(status_code=200, headers=xml_headers.written(row))
+
+
+async def delete_object(bucket: str, name: str, request: Request) -> Response:
+    """Delete the live generation (or the one ``generation`` names)."""
+    cloud = cloud_of(request)
+    caller = await _caller(request, WRITE_SCOPES)
+    generation = xml_headers.generation(request.query_params)
+    conditions = xml_headers.preconditions(request.headers)
+    await call(cloud.objects.delete, caller, bucket, name, generation, conditions)
+    return Response(status_code=204)
