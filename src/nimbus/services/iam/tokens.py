@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
@@ -199,19 +199,41 @@ class Tokens:
             return self._access_token(session, bearer)
 
     def _access_token(self, session: Session, bearer: str) -> Caller:
-        row = session.get(AccessToken, token_hash(bearer))
+        """One query: the token with its account, key and grant (all checked each call)."""
+        row = session.execute(
+            select(
+                AccessToken.principal,
+                AccessToken.scopes,
+                AccessToken.expire_time,
+                AccessToken.service_account_id,
+                AccessToken.key_id,
+                AccessToken.refresh_token_hash,
+                ServiceAccount.unique_id.label("account"),
+                ServiceAccount.disabled.label("account_disabled"),
+                ServiceAccountKey.key_id.label("key"),
+                ServiceAccountKey.disabled.label("key_disabled"),
+                RefreshToken.revoked,
+            )
+            .outerjoin(ServiceAccount, ServiceAccount.unique_id == AccessToken.service_account_id)
+            .outerjoin(ServiceAccountKey, ServiceAccountKey.key_id == AccessToken.key_id)
+            .outerjoin(RefreshToken, RefreshToken.token_hash == AccessToken.refresh_token_hash)
+            .where(AccessToken.token_hash == token_hash(bearer))
+        ).first()
         if row is None:
             raise Unauthenticated("Invalid Credentials: the access token is not valid.")
         if row.expire_time <= self.clock.now():
             raise Unauthenticated("Invalid Credentials: the access token has expired.")
         if row.service_account_id is not None:
-            account = session.get(ServiceAccount, row.service_account_id)
-            key = session.get(ServiceAccountKey, row.key_id) if row.key_id else None
-            _require_usable(account, key if row.key_id else None, check_key=row.key_id is not None)
-        if row.refresh_token_hash is not None:
-            refresh = session.get(RefreshToken, row.refresh_token_hash)
-            if refresh is None or refresh.revoked:
-                raise Unauthenticated("Invalid Credentials: the grant was revoked.")
+            if row.account is None:
+                raise Unauthenticated("Invalid Credentials: the service account was deleted.")
+            if row.account_disabled:
+                raise Unauthenticated("Invalid Credentials: the service account is disabled.")
+        if row.key_id is not None and (row.key is None or row.key_disabled):
+            raise Unauthenticated(
+                "Invalid Credentials: the service account key was deleted or disabled."
+            )
+        if row.refresh_token_hash is not None and (row.revoked is None or row.revoked):
+            raise Unauthenticated("Invalid Credentials: the grant was revoked.")
         return Caller(principal=row.principal, scopes=frozenset(row.scopes.split()))
 
     def _self_signed(self, session: Session, bearer: str, audiences: Collection[str]) -> Caller:
