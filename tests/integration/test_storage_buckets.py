@@ -6,9 +6,10 @@ import httpx
 import pytest
 from google.api_core import exceptions
 from google.cloud import storage
+from google.oauth2 import service_account
 
-from tests.conftest import unique_id
-from tests.integration.test_auth import Session, assert_google_error
+from tests.conftest import CLOUD_PLATFORM, unique_id
+from tests.integration.test_auth import Session, assert_google_error, grant, make_account_key
 from tests.servers import NimbusServer
 
 
@@ -133,3 +134,33 @@ def test_bucket_iam_and_public_objects(
     assert httpx.delete(f"{server.url}/storage/v1/b/{bucket.name}/o/public.txt").status_code == 401
     held = bucket.test_iam_permissions(["storage.objects.get", "storage.buckets.delete"])
     assert held == ["storage.objects.get", "storage.buckets.delete"]
+
+
+def test_reads_and_writes_need_permission(
+    server: NimbusServer, owner: Session, project: str, bucket: storage.Bucket
+) -> None:
+    bucket.blob("secret.txt").upload_from_string(b"secret")
+    outsider = make_account_key(server, owner, project)
+    grant(
+        server, owner, project, f"serviceAccount:{outsider['client_email']}", "roles/compute.viewer"
+    )
+    viewer = make_account_key(server, owner, project)
+    grant(server, owner, project, f"serviceAccount:{viewer['client_email']}", "roles/viewer")
+    base = f"{server.url}/storage/v1/b/{bucket.name}/o"
+    upload = f"{server.url}/upload/storage/v1/b/{bucket.name}/o"
+    for info, can_read in ((outsider, False), (viewer, True)):
+        creds = service_account.Credentials.from_service_account_info(info, scopes=[CLOUD_PLATFORM])
+        with Session(creds) as session:
+            read = session.get(f"{base}/secret.txt", params={"alt": "media"})
+            listing = session.get(base)
+            if can_read:
+                assert read.content == b"secret" and listing.status_code == 200
+            else:
+                error = assert_google_error(read, 403)
+                assert "storage.objects.get" in error["message"]
+                assert "storage.objects.list" in assert_google_error(listing, 403)["message"]
+            write = session.post(upload, params={"uploadType": "media", "name": "x"}, data=b"x")
+            assert "storage.objects.create" in assert_google_error(write, 403)["message"]
+            assert_google_error(session.delete(f"{base}/secret.txt"), 403)
+    assert bucket.blob("secret.txt").download_as_bytes() == b"secret"
+    assert [b.name for b in bucket.list_blobs()] == ["secret.txt"]
