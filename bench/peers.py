@@ -42,6 +42,13 @@ def ensure_apt(*packages: str) -> None:
 
 @contextlib.contextmanager
 def nimbus(data_dir: Path) -> Iterator[str]:
+    with nimbus_process(data_dir) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def nimbus_process(data_dir: Path) -> Iterator[tuple[str, int]]:
+    """``nimbus up`` on a free port: its URL and process id."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "nimbus", "up", "--port", str(port), "--data-dir", str(data_dir)],
@@ -51,7 +58,7 @@ def nimbus(data_dir: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/healthz")
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
