@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -13,6 +15,7 @@ from nimbus.cli.failures import CliError, Unreachable
 from nimbus.cli.tokens import TokenSource
 
 Json = dict[str, Any]
+Content = bytes | Iterable[bytes]
 
 
 class ApiError(CliError):
@@ -94,6 +97,65 @@ class Api:
             raise CliError(f"Nimbus answered {method} {path} with something not a JSON object.")
         return data
 
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        content: Content | None = None,
+        ok: tuple[int, ...] = (),
+    ) -> httpx.Response:
+        """A raw exchange (media, uploads): the response, read whole; errors raised.
+
+        ``path`` may be a whole URL (a resumable session). ``ok`` lists error statuses
+        the caller handles itself. Iterable content cannot be sent twice, so a 401 is
+        retried with a fresh token only for ``bytes`` content.
+        """
+        send = functools.partial(self._send, method, path, params, None, extra=headers)
+        response = send(fresh=False, content=content)
+        if response.status_code == 401 and self.tokens is not None and _replayable(content):
+            response = send(fresh=True, content=content)
+        if response.status_code >= 400 and response.status_code not in ok:
+            raise _error(response)
+        return response
+
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Iterator[httpx.Response]:
+        """A response whose body is read as it arrives (downloads of any size)."""
+        response = self._open(method, path, params, headers, fresh=False)
+        if response.status_code == 401 and self.tokens is not None:
+            response.close()
+            response = self._open(method, path, params, headers, fresh=True)
+        try:
+            if response.status_code >= 400:
+                response.read()
+                raise _error(response)
+            yield response
+        except httpx.TransportError as exc:
+            raise CliError(f"The transfer from Nimbus at {self.endpoint} broke: {exc}") from exc
+        finally:
+            response.close()
+
+    def _open(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        headers: dict[str, str] | None,
+        *,
+        fresh: bool,
+    ) -> httpx.Response:
+        return self._send(method, path, params, None, fresh=fresh, extra=headers, stream=True)
+
     def _send(
         self,
         method: str,
@@ -102,18 +164,28 @@ class Api:
         body: Json | None,
         *,
         fresh: bool,
+        extra: dict[str, str] | None = None,
+        content: Content | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
-        headers = {}
+        headers = dict(extra or {})
         if self.tokens is not None:
             headers["Authorization"] = f"Bearer {self.tokens.token(fresh=fresh)}"
         try:
-            return self._http.request(method, path, params=params, json=body, headers=headers)
+            request = self._http.build_request(
+                method, path, params=params, json=body, content=content, headers=headers
+            )
+            return self._http.send(request, stream=stream)
         except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
             raise Unreachable(self.endpoint) from exc
         except httpx.TimeoutException as exc:
             raise CliError(f"Nimbus at {self.endpoint} did not answer in time.") from exc
         except httpx.HTTPError as exc:
             raise CliError(f"Could not talk to Nimbus at {self.endpoint}: {exc}") from exc
+
+
+def _replayable(content: Content | None) -> bool:
+    return content is None or isinstance(content, bytes)
 
 
 def _error(response: httpx.Response) -> ApiError:

@@ -33,10 +33,24 @@ def write(api: Api, resource: str, policy: Policy) -> Policy:
     return Policy.model_validate(api.post(f"{resource}:setIamPolicy", body))
 
 
-def update(api: Api, resource: str, change: Callable[[Policy], Policy]) -> Policy:
+Change = Callable[[Policy], Policy]
+Reader = Callable[[Api, str], Policy]
+Writer = Callable[[Api, str, Policy], Policy]
+
+
+def update(
+    api: Api,
+    resource: str,
+    change: Change,
+    *,
+    reader: Reader = read,
+    writer: Writer = write,
+) -> Policy:
+    """Read, change and write back; ``reader`` and ``writer`` serve APIs with their own
+    policy methods (Cloud Storage's ``/b/B/iam``)."""
     for attempt in range(ATTEMPTS):
         try:
-            return write(api, resource, change(read(api, resource)))
+            return writer(api, resource, change(reader(api, resource)))
         except ApiError as exc:
             if exc.code != 409 or attempt == ATTEMPTS - 1:
                 raise

@@ -1,0 +1,101 @@
+"""``nimbus storage``: buckets, objects, and moving bytes, in gcloud storage's grammar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated
+
+import typer
+
+from nimbus.cli.commands import storage_buckets, storage_objects, storage_sign_url, storage_transfer
+from nimbus.cli.context import context_of
+from nimbus.cli.failures import CliError
+from nimbus.cli.storage import listing
+from nimbus.cli.storage.ls import Detail, bucket_lines, url_lines
+from nimbus.cli.storage.urls import parse
+
+app = typer.Typer(
+    name="storage", help="Manage Cloud Storage buckets and objects.", no_args_is_help=True
+)
+app.add_typer(storage_buckets.app)
+app.add_typer(storage_objects.app)
+app.command("cp")(storage_transfer.cp)
+app.command("mv")(storage_transfer.mv)
+app.command("rm")(storage_transfer.rm)
+app.command("cat")(storage_transfer.cat)
+app.command("sign-url")(storage_sign_url.sign_url)
+
+OptionalUrls = Annotated[list[str] | None, typer.Argument(metavar="[URLS]...")]
+AllVersions = Annotated[
+    bool, typer.Option("--all-versions", "-a", help="Noncurrent versions too, with #GENERATION.")
+]
+
+
+@app.command()
+def ls(
+    ctx: typer.Context,
+    urls: OptionalUrls = None,
+    long: Annotated[bool, typer.Option("--long", "-l", help="Size and creation time.")] = False,
+    full: Annotated[bool, typer.Option("--full", "-L", help="All metadata.")] = False,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-r", "-R", help="Every level below.")
+    ] = False,
+    all_versions: AllVersions = False,
+    buckets: Annotated[
+        bool, typer.Option("--buckets", "-b", help="The buckets themselves, not their objects.")
+    ] = False,
+) -> None:
+    """List buckets, or the objects and prefixes in them."""
+    detail = Detail(long=long, full=full, recursive=recursive, all_versions=all_versions)
+    parsed = [parse(url) for url in urls or ["gs://"]]
+    context = context_of(ctx)
+    with context.api() as api:
+        for url in parsed:
+            if url.is_provider:
+                found = api.pages("/storage/v1/b", "items", {"project": context.project()})
+                _print(bucket_lines(found, detail))
+            elif buckets and url.is_bucket:
+                _print(bucket_lines([listing.require_bucket(api, url.bucket)], detail))
+            else:
+                _print(url_lines(api, url, detail))
+
+
+def _print(lines: Iterable[str]) -> None:
+    for line in lines:
+        print(line)
+
+
+@app.command()
+def du(
+    ctx: typer.Context,
+    urls: OptionalUrls = None,
+    summarize: Annotated[
+        bool, typer.Option("--summarize", "-s", help="Only a total for each URL.")
+    ] = False,
+    total: Annotated[bool, typer.Option("--total", "-c", help="A grand total at the end.")] = False,
+    all_versions: AllVersions = False,
+) -> None:
+    """Show the bytes used by objects."""
+    context = context_of(ctx)
+    grand = 0
+    with context.api() as api:
+        targets = [parse(url) for url in urls or []]
+        if not targets:
+            found = api.pages("/storage/v1/b", "items", {"project": context.project()})
+            targets = [parse(f"gs://{bucket['name']}") for bucket in found]
+        for url in targets:
+            if url.is_provider:
+                raise CliError("du needs buckets or objects, not gs:// itself.")
+            entries = listing.matches(api, url, versions=all_versions)
+            if not entries:
+                raise listing.no_match([str(url)])
+            subtotal = 0
+            for entry in listing.objects_under(api, entries, versions=all_versions):
+                subtotal += entry.size
+                if not summarize:
+                    print(f"{entry.size:<10}  {entry.url(versioned=all_versions)}")
+            if summarize:
+                print(f"{subtotal:<10}  {url}")
+            grand += subtotal
+    if total:
+        print(f"{grand:<10}  total")

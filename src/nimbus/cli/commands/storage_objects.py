@@ -1,0 +1,121 @@
+"""``nimbus storage objects``: describe, list and update objects' metadata."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from nimbus.cli import output
+from nimbus.cli.context import context_of
+from nimbus.cli.failures import CliError
+from nimbus.cli.flags import Filter, Limit, SortBy, key_values, names
+from nimbus.cli.listing import narrow
+from nimbus.cli.storage import listing, views
+from nimbus.cli.storage.urls import object_path, parse, parse_object
+
+app = typer.Typer(name="objects", help="Describe, list and update objects.", no_args_is_help=True)
+
+ObjectUrl = Annotated[str, typer.Argument(metavar="URL", help="The object: gs://BUCKET/OBJECT.")]
+Raw = Annotated[
+    bool, typer.Option("--raw", help="Show the API's resource rather than gcloud's fields.")
+]
+
+
+def _shown(item: dict[str, Any], raw: bool) -> dict[str, Any]:
+    return item if raw else views.object_view(item)
+
+
+@app.command()
+def describe(ctx: typer.Context, url: ObjectUrl, raw: Raw = False) -> None:
+    """Show an object's metadata."""
+    target = parse_object(url)
+    context = context_of(ctx)
+    with context.api() as api:
+        found = listing.get_object(api, target)
+    assert found is not None
+    output.show(_shown(found, raw), context.format, "yaml")
+
+
+@app.command("list")
+def list_objects(
+    ctx: typer.Context,
+    urls: Annotated[
+        list[str], typer.Argument(metavar="URLS...", help="Buckets, prefixes or wildcards.")
+    ],
+    all_versions: Annotated[
+        bool, typer.Option("--all-versions", "-a", help="Noncurrent versions too.")
+    ] = False,
+    raw: Raw = False,
+    filter: Filter = None,
+    limit: Limit = None,
+    sort_by: SortBy = None,
+) -> None:
+    """List the objects the URLs name, at any depth."""
+    parsed = [parse(url) for url in urls]
+    context = context_of(ctx)
+    found: list[dict[str, Any]] = []
+    with context.api() as api:
+        for url in parsed:
+            if url.is_provider:
+                raise CliError("objects list needs a bucket: gs://BUCKET[/PREFIX].")
+            entries = listing.matches(api, url, versions=all_versions)
+            if not entries:
+                raise listing.no_match([str(url)])
+            objects = listing.objects_under(api, entries, versions=all_versions)
+            found.extend(_shown(e.resource, raw) for e in objects if e.resource is not None)
+    shown = narrow(found, filter=filter, sort_by=sort_by, limit=limit)
+    output.show(shown, context.format, "yaml")
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    url: ObjectUrl,
+    content_type: Annotated[str | None, typer.Option("--content-type")] = None,
+    cache_control: Annotated[str | None, typer.Option("--cache-control")] = None,
+    content_disposition: Annotated[str | None, typer.Option("--content-disposition")] = None,
+    content_encoding: Annotated[str | None, typer.Option("--content-encoding")] = None,
+    content_language: Annotated[str | None, typer.Option("--content-language")] = None,
+    custom_time: Annotated[
+        str | None,
+        typer.Option("--custom-time", help="An RFC 3339 time, e.g. 2024-01-01T00:00:00Z."),
+    ] = None,
+    update_custom_metadata: Annotated[
+        str | None, typer.Option("--update-custom-metadata", help="KEY=VALUE,... to set.")
+    ] = None,
+    remove_custom_metadata: Annotated[
+        str | None, typer.Option("--remove-custom-metadata", help="KEY,... to remove.")
+    ] = None,
+    clear_custom_metadata: Annotated[
+        bool, typer.Option("--clear-custom-metadata", help="Remove all custom metadata.")
+    ] = False,
+) -> None:
+    """Change an object's metadata."""
+    target = parse_object(url)
+    fields = {
+        "contentType": content_type,
+        "cacheControl": cache_control,
+        "contentDisposition": content_disposition,
+        "contentEncoding": content_encoding,
+        "contentLanguage": content_language,
+        "customTime": custom_time,
+    }
+    body: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+    context = context_of(ctx)
+    with context.api() as api:
+        metadata: dict[str, str | None] = {}
+        if clear_custom_metadata:
+            current = listing.get_object(api, target) or {}
+            metadata.update(dict.fromkeys(current.get("metadata") or {}))
+        metadata.update(dict.fromkeys(names(remove_custom_metadata)))
+        metadata.update(key_values(update_custom_metadata, "--update-custom-metadata"))
+        if metadata:
+            body["metadata"] = metadata
+        if not body:
+            raise CliError("Nothing to update: give at least one flag that changes the object.")
+        output.status(f"Updating {target}...")
+        params = {"generation": str(target.generation)} if target.generation else None
+        updated = api.patch(object_path(target.bucket, target.name), body, params)
+    if context.format:
+        output.show(_shown(updated, False), context.format, "yaml")

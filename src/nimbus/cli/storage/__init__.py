@@ -1,0 +1,1 @@
+"""What ``nimbus storage`` is made of: URLs, listings, transfers, views and signing."""

@@ -1,0 +1,65 @@
+"""Object bytes to a file or a stream, as they arrive, checked against ``x-goog-hash``.
+
+A file is written to a temporary name beside its destination and renamed into place
+only once complete and verified, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import IO
+
+from nimbus.cli.client import Api
+from nimbus.cli.failures import CliError
+from nimbus.cli.storage.checksums import Crc32c, declared_crc32c, verify
+from nimbus.cli.storage.listing import Entry
+from nimbus.cli.storage.progress import Progress
+from nimbus.cli.storage.urls import download_path
+
+READ_SIZE = 1024 * 1024
+
+
+def download_file(api: Api, entry: Entry, path: Path, progress: Progress) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"Unable to create the directory [{path.parent}]: {exc.strerror}.") from exc
+    temporary = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.nimbus-tmp")
+    try:
+        with temporary.open("wb") as handle:
+            download(api, entry, handle, progress)
+        temporary.replace(path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise CliError(f"Unable to write [{path}]: {exc.strerror}.") from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def download(
+    api: Api,
+    entry: Entry,
+    out: IO[bytes],
+    progress: Progress | None = None,
+    byte_range: str | None = None,
+) -> None:
+    """Write the object's stored bytes to ``out``; a whole object is verified at its end."""
+    params = {"alt": "media"}
+    if entry.generation is not None:
+        params["generation"] = entry.generation
+    headers = {"Range": f"bytes={byte_range}"} if byte_range else None
+    crc = Crc32c()
+    path = download_path(entry.bucket, entry.name)
+    with api.stream("GET", path, params=params, headers=headers) as response:
+        for data in response.iter_raw(READ_SIZE):
+            out.write(data)
+            crc.update(data)
+            if progress is not None:
+                progress.advance(len(data))
+        partial = response.status_code == 206
+        remote = declared_crc32c(response.headers.get("x-goog-hash"))
+    out.flush()
+    if not partial:
+        verify(entry.url(), crc.b64(), remote)

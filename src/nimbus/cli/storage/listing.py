@@ -1,0 +1,134 @@
+"""Objects and prefixes as listings find them, and what a URL matches among them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from nimbus.cli.client import Api, ApiError, Json
+from nimbus.cli.failures import CliError
+from nimbus.cli.storage.urls import CloudUrl, bucket_path, object_path, object_url
+from nimbus.cli.storage.wildcards import compile_pattern, crosses_levels, literal_prefix
+
+DELIMITER = "/"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An object (its resource) or a container: a prefix ending in ``/``, or ``""`` for
+    the bucket itself."""
+
+    bucket: str
+    name: str
+    resource: Json | None = None
+
+    @property
+    def is_container(self) -> bool:
+        return self.resource is None
+
+    @property
+    def generation(self) -> str | None:
+        return str(self.resource["generation"]) if self.resource else None
+
+    @property
+    def size(self) -> int:
+        return int(self.resource.get("size") or 0) if self.resource else 0
+
+    def url(self, *, versioned: bool = False) -> str:
+        return object_url(self.bucket, self.name, self.generation if versioned else None)
+
+
+def level(api: Api, bucket: str, prefix: str, *, versions: bool = False) -> Iterator[Entry]:
+    """One level under ``prefix``: per page, its objects, then its sub-prefixes."""
+    return _pages(api, bucket, {"prefix": prefix, "delimiter": DELIMITER}, versions)
+
+
+def everything(api: Api, bucket: str, prefix: str, *, versions: bool = False) -> Iterator[Entry]:
+    """Every object whose name starts with ``prefix``, at any depth."""
+    return _pages(api, bucket, {"prefix": prefix}, versions)
+
+
+def _pages(api: Api, bucket: str, query: dict[str, Any], versions: bool) -> Iterator[Entry]:
+    query = {**query, "versions": "true"} if versions else dict(query)
+    path = f"{bucket_path(bucket)}/o"
+    while True:
+        page = api.get(path, query)
+        for item in page.get("items") or []:
+            yield Entry(bucket, str(item["name"]), item)
+        for prefix in page.get("prefixes") or []:
+            yield Entry(bucket, str(prefix))
+        token = page.get("nextPageToken")
+        if not token:
+            return
+        query["pageToken"] = token
+
+
+def matches(api: Api, url: CloudUrl, *, versions: bool = False) -> list[Entry]:
+    """What ``gs://B/NAME`` names at its level: the objects and the prefix it matches.
+
+    Without a wildcard, that is the object NAME (every version with ``versions``, one
+    generation with ``#G``) and the prefix ``NAME/``.
+    """
+    if url.is_bucket:
+        require_bucket(api, url.bucket)
+        return [Entry(url.bucket, "")]
+    if url.has_wildcard:
+        return _wildcard_matches(api, url, versions)
+    if url.generation is not None:
+        found = get_object(api, url, missing_ok=True)
+        return [Entry(url.bucket, url.name, found)] if found else []
+    wanted = {url.name, url.name.rstrip(DELIMITER) + DELIMITER}
+    listed = level(api, url.bucket, url.name.rstrip(DELIMITER), versions=versions)
+    return [entry for entry in listed if entry.name in wanted and _kept(entry, url.name)]
+
+
+def _kept(entry: Entry, name: str) -> bool:
+    """``gs://B/dir/`` names the prefix only, not an object called ``dir/``."""
+    return not (name.endswith(DELIMITER) and not entry.is_container)
+
+
+def _wildcard_matches(api: Api, url: CloudUrl, versions: bool) -> list[Entry]:
+    matcher = compile_pattern(url.name)
+    prefix = literal_prefix(url.name)
+    if crosses_levels(url.name):
+        candidates: Iterable[Entry] = everything(api, url.bucket, prefix, versions=versions)
+    else:
+        candidates = level(api, url.bucket, prefix, versions=versions)
+    return [
+        e for e in candidates if matcher(e.name.rstrip(DELIMITER) if e.is_container else e.name)
+    ]
+
+
+def objects_under(api: Api, entries: Iterable[Entry], *, versions: bool = False) -> Iterator[Entry]:
+    """The objects among ``entries``, and every object inside the containers among them."""
+    for entry in entries:
+        if entry.is_container:
+            yield from everything(api, entry.bucket, entry.name, versions=versions)
+        else:
+            yield entry
+
+
+def get_object(api: Api, url: CloudUrl, *, missing_ok: bool = False) -> Json | None:
+    params = {"generation": str(url.generation)} if url.generation is not None else None
+    try:
+        return api.get(object_path(url.bucket, url.name), params)
+    except ApiError as exc:
+        if exc.code == 404 and missing_ok:
+            return None
+        if exc.code == 404:
+            raise CliError(f"{url} not found: 404.") from exc
+        raise
+
+
+def require_bucket(api: Api, bucket: str) -> Json:
+    try:
+        return api.get(bucket_path(bucket))
+    except ApiError as exc:
+        if exc.code == 404:
+            raise CliError(f"gs://{bucket} not found: 404.") from exc
+        raise
+
+
+def no_match(urls: Iterable[str]) -> CliError:
+    return CliError("The following URLs matched no objects or files: " + ", ".join(urls))

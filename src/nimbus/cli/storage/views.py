@@ -1,0 +1,216 @@
+"""Buckets and objects as gcloud storage shows them: snake_case fields for ``describe``
+and ``list``, the ``ls -l`` row, the ``ls -L`` block, sizes and times.
+
+The API's own resource is what ``--raw`` shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from nimbus.cli.client import Json
+from nimbus.cli.storage.urls import object_url
+
+LONG_ROW = "{size:>10}  {time:>20}  {url}{extra}"
+_KEY_WIDTH = 26
+_INDENT = "  "
+_UNITS = (("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("kiB", 1 << 10))
+
+
+def human_size(count: int) -> str:
+    """gcloud's binary sizes: ``5B``, ``2.00kiB``, ``20.00MiB``."""
+    for unit, size in _UNITS:
+        if count >= size:
+            return f"{count / size:.2f}{unit}"
+    return f"{count}B" if count == 0 else f"{count:.2f}B"
+
+
+def _time(value: object) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def utc_time(value: object) -> str:
+    """``2024-05-01T12:00:00Z``, as ``ls -l`` prints times."""
+    parsed = _time(value)
+    return parsed.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if parsed else ""
+
+
+def _shown_time(value: object) -> str | None:
+    """``2024-05-01T12:00:00+0000``, as describe prints times."""
+    parsed = _time(value)
+    return parsed.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+0000") if parsed else None
+
+
+def _int(value: object) -> int | None:
+    return int(str(value)) if value is not None and str(value).isdigit() else None
+
+
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def bucket_view(bucket: Json) -> dict[str, Any]:
+    iam = bucket.get("iamConfiguration") or {}
+    versioning = bucket.get("versioning")
+    return _present(
+        {
+            "name": bucket.get("name"),
+            "storage_url": f"gs://{bucket.get('name')}/",
+            "creation_time": _shown_time(bucket.get("timeCreated")),
+            "update_time": _shown_time(bucket.get("updated")),
+            "default_storage_class": bucket.get("storageClass"),
+            "location": bucket.get("location"),
+            "location_type": bucket.get("locationType"),
+            "metageneration": _int(bucket.get("metageneration")),
+            "project_number": bucket.get("projectNumber"),
+            "labels": bucket.get("labels") or None,
+            "lifecycle_config": bucket.get("lifecycle") or None,
+            "versioning_enabled": versioning.get("enabled") if versioning else None,
+            "uniform_bucket_level_access": (iam.get("uniformBucketLevelAccess") or {}).get(
+                "enabled"
+            ),
+            "public_access_prevention": iam.get("publicAccessPrevention"),
+            "rpo": bucket.get("rpo"),
+            "default_event_based_hold": bucket.get("defaultEventBasedHold"),
+            "retention_policy": bucket.get("retentionPolicy"),
+            "soft_delete_policy": bucket.get("softDeletePolicy"),
+            "cors_config": bucket.get("cors"),
+            "website_config": bucket.get("website"),
+            "logging_config": bucket.get("logging"),
+            "autoclass": bucket.get("autoclass"),
+        }
+    )
+
+
+def object_view(item: Json) -> dict[str, Any]:
+    return _present(
+        {
+            "bucket": item.get("bucket"),
+            "name": item.get("name"),
+            "storage_url": object_url(str(item.get("bucket")), str(item.get("name"))),
+            "creation_time": _shown_time(item.get("timeCreated")),
+            "update_time": _shown_time(item.get("updated")),
+            "storage_class_update_time": _shown_time(item.get("timeStorageClassUpdated")),
+            "noncurrent_time": _shown_time(item.get("timeDeleted")),
+            "custom_time": _shown_time(item.get("customTime")),
+            "storage_class": item.get("storageClass"),
+            "size": _int(item.get("size")),
+            "content_type": item.get("contentType"),
+            "content_encoding": item.get("contentEncoding"),
+            "content_disposition": item.get("contentDisposition"),
+            "content_language": item.get("contentLanguage"),
+            "cache_control": item.get("cacheControl"),
+            "component_count": item.get("componentCount"),
+            "custom_fields": item.get("metadata") or None,
+            "crc32c_hash": item.get("crc32c"),
+            "md5_hash": item.get("md5Hash"),
+            "etag": item.get("etag"),
+            "generation": item.get("generation"),
+            "metageneration": _int(item.get("metageneration")),
+            "temporary_hold": item.get("temporaryHold"),
+            "event_based_hold": item.get("eventBasedHold"),
+        }
+    )
+
+
+# ``ls -L``: the titles and order gcloud uses.
+_OBJECT_TITLES = (
+    ("creation_time", "Creation Time"),
+    ("update_time", "Update Time"),
+    ("storage_class_update_time", "Storage Class Update Time"),
+    ("storage_class", "Storage Class"),
+    ("temporary_hold", "Temporary Hold"),
+    ("event_based_hold", "Event-Based Hold"),
+    ("cache_control", "Cache-Control"),
+    ("content_disposition", "Content-Disposition"),
+    ("content_encoding", "Content-Encoding"),
+    ("content_language", "Content-Language"),
+    ("size", "Content-Length"),
+    ("content_type", "Content-Type"),
+    ("component_count", "Component-Count"),
+    ("custom_time", "Custom-Time"),
+    ("noncurrent_time", "Noncurrent Time"),
+    ("custom_fields", "Additional Properties"),
+    ("crc32c_hash", "Hash (CRC32C)"),
+    ("md5_hash", "Hash (MD5)"),
+    ("etag", "ETag"),
+    ("generation", "Generation"),
+    ("metageneration", "Metageneration"),
+)
+_BUCKET_TITLES = (
+    ("default_storage_class", "Storage Class"),
+    ("location_type", "Location Type"),
+    ("location", "Location Constraint"),
+    ("versioning_enabled", "Versioning Enabled"),
+    ("logging_config", "Logging Configuration"),
+    ("website_config", "Website Configuration"),
+    ("cors_config", "CORS Configuration"),
+    ("lifecycle_config", "Lifecycle Configuration"),
+    ("retention_policy", "Retention Policy"),
+    ("default_event_based_hold", "Default Event-Based Hold"),
+    ("labels", "Labels"),
+    ("creation_time", "Time Created"),
+    ("update_time", "Time Updated"),
+    ("metageneration", "Metageneration"),
+    ("uniform_bucket_level_access", "Bucket Policy Only Enabled"),
+    ("public_access_prevention", "Public Access Prevention"),
+    ("rpo", "RPO"),
+    ("soft_delete_policy", "Soft Delete Policy"),
+)
+_TIMES = {
+    "creation_time",
+    "update_time",
+    "storage_class_update_time",
+    "noncurrent_time",
+    "custom_time",
+}
+
+
+def full_object(item: Json, *, versioned: bool = False) -> str:
+    generation = item.get("generation") if versioned else None
+    url = object_url(str(item.get("bucket")), str(item.get("name")), generation)
+    return _block(url, object_view(item), _OBJECT_TITLES)
+
+
+def full_bucket(bucket: Json) -> str:
+    return _block(f"gs://{bucket.get('name')}", bucket_view(bucket), _BUCKET_TITLES)
+
+
+def _block(url: str, view: dict[str, Any], titles: Iterable[tuple[str, str]]) -> str:
+    lines = [f"{url}:"]
+    for key, title in titles:
+        value = view.get(key)
+        if value is None:
+            continue
+        if key in _TIMES:
+            value = utc_time(value)
+        if isinstance(value, dict | list):
+            dumped = json.dumps(value, indent=2, sort_keys=True)
+            lines.append(f"{_INDENT}{title}:")
+            lines.extend(f"{_INDENT}{line}" for line in dumped.splitlines())
+        else:
+            padding = " " * max(1, _KEY_WIDTH - len(title) + len(_INDENT))
+            lines.append(f"{_INDENT}{title}:{padding}{value}")
+    return "\n".join(lines)
+
+
+def long_row(url: str, item: Json | None, *, versioned: bool = False) -> str:
+    """One ``ls -l`` row: size, creation time, URL (a prefix has only its URL)."""
+    if item is None:
+        return LONG_ROW.format(size="", time="", url=url, extra="")
+    extra = f"  metageneration={item.get('metageneration')}" if versioned else ""
+    size = str(item.get("size", ""))
+    return LONG_ROW.format(size=size, time=utc_time(item.get("timeCreated")), url=url, extra=extra)
+
+
+def total_line(objects: int, total: int) -> str:
+    return f"TOTAL: {objects} objects, {total} bytes ({human_size(total)})"
