@@ -42,3 +42,11 @@ def test_filter_expressions(expression: str | None, expected: bool) -> None:
 def test_malformed_filters_are_400(expression: str) -> None:
     with pytest.raises(InvalidArgument):
         compile_filter(expression)
+
+
+def test_has_matches_words_of_urls() -> None:
+    zone = {"region": "http://127.0.0.1:8080/compute/v1/projects/p/regions/us-east1"}
+    assert compile_filter("region:us-east1")(zone)
+    assert compile_filter("region:US-EAST1")(zone)
+    assert not compile_filter("region:us-east")(zone)
+    assert compile_filter("region:us-*")(zone)

@@ -80,7 +80,11 @@ def _list(value: object) -> object:
     return ",".join(cell(v) for v in value) if isinstance(value, list) else value
 
 
-_TRANSFORMS = {"basename": _basename, "list": _list}
+def _len(value: object) -> object:
+    return len(value) if isinstance(value, list | dict | str) else value
+
+
+_TRANSFORMS = {"basename": _basename, "list": _list, "len": _len}
 
 
 def parse_format(spec: str) -> Format:

@@ -9,7 +9,7 @@ Supported grammar, a common subset of Compute Engine's and Resource Manager's::
     VALUE      := bare word or quoted string; ``*`` is a wildcard
 
 ``eq``/``ne`` take a regular expression (Compute Engine's older form); ``:`` means
-"has" (a ``*`` value tests presence).
+"has": the value or one of its words, case-insensitively (a ``*`` value tests presence).
 """
 
 from __future__ import annotations
@@ -169,10 +169,10 @@ def _comparison(
         if isinstance(actual, list):
             return any(matches(item) for item in actual)
         text = _as_text(actual)
-        if "*" in expected:
-            return fnmatch.fnmatchcase(text, expected) or (operator == ":" and expected == "*")
         if operator == ":":
-            return text.lower() == expected.lower()
+            return _has(text, expected)
+        if "*" in expected:
+            return fnmatch.fnmatchcase(text, expected)
         return text == expected
 
     def compare(resource: Mapping[str, object]) -> bool:
@@ -186,6 +186,16 @@ def _comparison(
         return _ordered(_as_text(actual), operator, expected)
 
     return compare
+
+
+def _has(text: str, expected: str) -> bool:
+    """gcloud's ``:``: the value, or one of its words (so a URL matches on its last
+    segment: ``region:us-east1``), case-insensitively; ``*`` is a wildcard."""
+    pattern = expected.lower()
+    candidates = [text.lower(), *re.split(r"[/\s,]+", text.lower())]
+    if "*" in pattern:
+        return pattern == "*" or any(fnmatch.fnmatchcase(c, pattern) for c in candidates)
+    return pattern in candidates
 
 
 def _ordered(actual: str, operator: str, expected: str) -> bool:
