@@ -7,11 +7,11 @@ configured principal.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
+from nimbus.api.deps import quick
 from nimbus.core.errors import InsufficientScopes, Unauthenticated
 from nimbus.services.caller import ANONYMOUS, Caller
 
@@ -40,7 +40,7 @@ async def current_caller(request: Request) -> Caller:
         raise Unauthenticated(
             "Request had invalid authentication credentials. Expected OAuth 2 access token."
         )
-    return await asyncio.to_thread(cloud.tokens.authenticate, token.strip(), jwt_audiences(request))
+    return await quick(request, cloud.tokens.authenticate, token.strip(), jwt_audiences(request))
 
 
 def require_scope(caller: Caller, accepted: frozenset[str]) -> None:

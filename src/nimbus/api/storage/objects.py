@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from nimbus.api.auth import base_url
 from nimbus.api.body import parse_json_object
-from nimbus.api.deps import call, cloud_of
+from nimbus.api.deps import call, cloud_of, quick
 from nimbus.api.responses import json_response
 from nimbus.api.storage import views
 from nimbus.api.storage.media import media_response
@@ -186,7 +186,7 @@ async def read_object(
     projection: str | None,
 ) -> Response:
     cloud = cloud_of(request)
-    _, row = await call(cloud.objects.get, caller, bucket, name, generation, conditions)
+    _, row = await quick(request, cloud.objects.get, caller, bucket, name, generation, conditions)
     if alt == "media":
         return media_response(request, cloud.blobs, row)
     return _render(request, row, projection)
