@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass, field
 
 import orjson
@@ -18,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from nimbus.core.errors import InvalidArgument
+from nimbus.core.globs import glob_to_regex
 from nimbus.store.models import StoredObject
 
 DEFAULT_MAX_RESULTS = 1000
@@ -51,41 +51,6 @@ class _Cursor:
     name: str
     generation: int | None = None
     at: bool = False
-
-
-def glob_to_regex(glob: str) -> re.Pattern[str]:
-    """Cloud Storage's ``matchGlob``: ``**`` crosses ``/``, ``*`` and ``?`` do not,
-    ``[abc]`` sets and ``{a,b}`` alternatives."""
-    out: list[str] = []
-    index = 0
-    while index < len(glob):
-        char = glob[index]
-        if glob.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = glob.find("]", index + 1)
-            if end < 0:
-                raise InvalidArgument(f"Invalid matchGlob '{glob}'.")
-            body = glob[index + 1 : end].replace("\\", "\\\\")
-            out.append(f"[{'^' + body[1:] if body.startswith('!') else body}]")
-            index = end
-        elif char == "{":
-            end = glob.find("}", index + 1)
-            if end < 0:
-                raise InvalidArgument(f"Invalid matchGlob '{glob}'.")
-            options = glob[index + 1 : end].split(",")
-            out.append("(?:" + "|".join(re.escape(o) for o in options) + ")")
-            index = end
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return re.compile("".join(out), re.DOTALL)
 
 
 def _after_prefix(prefix: str) -> str:
