@@ -24,9 +24,7 @@ async def call(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R
     return await asyncio.to_thread(function, *args, **kwargs)
 
 
-async def quick(
-    request: Request, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs
-) -> R:
+async def quick(request: Request, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """A short read: on the embedded SQLite store it runs right on the event loop, where
     a thread hand-off would cost more than the read itself; on PostgreSQL (a network
     round trip) it goes to a thread like any other call."""
