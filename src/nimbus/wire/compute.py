@@ -123,3 +123,27 @@ class ComputeProject(Wire):
     xpn_project_status: str = "UNSPECIFIED_XPN_PROJECT_STATUS"
     default_network_tier: str = "PREMIUM"
     vm_dns_setting: str = "ZONAL_ONLY"
+
+
+class MachineType(Wire):
+    kind: str = "compute#machineType"
+    id: str
+    creation_timestamp: str
+    name: str
+    description: str
+    guest_cpus: int
+    memory_mb: int
+    image_space_gb: int = 0
+    maximum_persistent_disks: int
+    maximum_persistent_disks_size_gb: str = "263168"
+    zone: str
+    self_link: str
+    is_shared_cpu: bool
+
+
+class MachineTypeList(Wire):
+    kind: str = "compute#machineTypeList"
+    id: str
+    items: list[MachineType]
+    next_page_token: str | None = None
+    self_link: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from nimbus.api.auth import authenticated, scopes
@@ -20,11 +20,18 @@ from nimbus.api.compute.listing import (
 )
 from nimbus.api.deps import call, cloud_of
 from nimbus.api.responses import empty_response, json_response
+from nimbus.core.filters import compile_filter
 from nimbus.services.caller import Caller
 from nimbus.services.locations import catalog
 from nimbus.services.operations import states
 from nimbus.services.operations.service import OperationRef
-from nimbus.wire.compute import MetadataRequest, OperationList, RegionList, ZoneList
+from nimbus.wire.compute import (
+    MachineTypeList,
+    MetadataRequest,
+    OperationList,
+    RegionList,
+    ZoneList,
+)
 
 router = APIRouter(prefix="/compute/v1/projects/{project}")
 Reader = Annotated[
@@ -107,6 +114,72 @@ async def list_zones(
             next_page_token=page.next_page_token,
             self_link=f"{link}/zones",
         )
+    )
+
+
+@router.get("/zones/{zone}/machineTypes")
+async def list_machine_types(
+    project: str,
+    zone: str,
+    request: Request,
+    caller: Reader,
+    filter: str | None = None,
+    max_results: MaxResults = None,
+    page_token: PageToken = None,
+    order_by: OrderBy = None,
+    return_partial_success: ReturnPartialSuccess = None,
+) -> Response:
+    owner, types = await call(cloud_of(request).locations.machine_types, caller, project, zone)
+    link = project_link(request, owner.project_id)
+    rendered = [views.machine_type(link, zone, t) for t in types]
+    page = list_page(rendered, "name", filter, max_results, page_token)
+    return json_response(
+        MachineTypeList(
+            id=f"projects/{owner.project_id}/zones/{zone}/machineTypes",
+            items=page.items,
+            next_page_token=page.next_page_token,
+            self_link=f"{link}/zones/{zone}/machineTypes",
+        )
+    )
+
+
+@router.get("/zones/{zone}/machineTypes/{name}")
+async def get_machine_type(
+    project: str, zone: str, name: str, request: Request, caller: Reader
+) -> Response:
+    owner, found = await call(cloud_of(request).locations.machine_type, caller, project, zone, name)
+    return json_response(views.machine_type(project_link(request, owner.project_id), zone, found))
+
+
+@router.get("/aggregated/machineTypes")
+async def aggregated_machine_types(
+    project: str,
+    request: Request,
+    caller: Reader,
+    filter: str | None = None,
+    max_results: MaxResults = None,
+    page_token: PageToken = None,
+    order_by: OrderBy = None,
+    return_partial_success: ReturnPartialSuccess = None,
+    include_all_scopes: Annotated[bool | None, Query(alias="includeAllScopes")] = None,
+    service_project_number: Annotated[str | None, Query(alias="serviceProjectNumber")] = None,
+) -> Response:
+    locations = cloud_of(request).locations
+    owner, zones = await call(locations.zones, caller, project)
+    link = project_link(request, owner.project_id)
+    matches = compile_filter(filter)
+    items: dict[str, object] = {}
+    for zone in zones:
+        _, types = await call(locations.machine_types, caller, project, zone.name)
+        rendered = [views.machine_type(link, zone.name, t).dump() for t in types]
+        items[f"zones/{zone.name}"] = {"machineTypes": [t for t in rendered if matches(t)]}
+    return json_response(
+        {
+            "kind": "compute#machineTypeAggregatedList",
+            "id": f"projects/{owner.project_id}/aggregated/machineTypes",
+            "items": items,
+            "selfLink": f"{link}/aggregated/machineTypes",
+        }
     )
 
 

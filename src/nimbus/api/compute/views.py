@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from nimbus.core.clock import compute_timestamp
+from nimbus.services.compute.machine_types import MachineType as MachineTypeInfo
 from nimbus.services.locations import catalog
 from nimbus.store.models import ComputeProject, Operation, Project
 from nimbus.wire.compute import ComputeProject as ProjectWire
 from nimbus.wire.compute import (
+    MachineType,
     Metadata,
     MetadataItem,
     OperationError,
@@ -81,4 +83,19 @@ def compute_project(project_link: str, project: Project, settings: ComputeProjec
         ),
         self_link=project_link,
         default_service_account=f"{project.number}-compute@developer.gserviceaccount.com",
+    )
+
+
+def machine_type(project_link: str, zone_name: str, info: MachineTypeInfo) -> MachineType:
+    return MachineType(
+        id=str(info.id),
+        creation_timestamp=compute_timestamp(catalog.CREATED),
+        name=info.name,
+        description=info.description,
+        guest_cpus=info.guest_cpus,
+        memory_mb=info.memory_mb,
+        maximum_persistent_disks=info.maximum_persistent_disks,
+        zone=zone_name,
+        self_link=f"{project_link}/zones/{zone_name}/machineTypes/{info.name}",
+        is_shared_cpu=info.shared_cpu,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nimbus.services.caller import Caller
+from nimbus.services.compute.machine_types import CATALOG, MachineType, machine_type
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.locations import catalog
 from nimbus.services.resourcemanager import hierarchy
@@ -32,6 +33,20 @@ class Locations:
     def zone(self, caller: Caller, project_ref: str, name: str) -> tuple[Project, catalog.ZoneInfo]:
         project = self._project(caller, project_ref, "compute.zones.get")
         return project, catalog.zone(name)
+
+    def machine_types(
+        self, caller: Caller, project_ref: str, zone: str
+    ) -> tuple[Project, list[MachineType]]:
+        project = self._project(caller, project_ref, "compute.machineTypes.list")
+        catalog.zone(zone)
+        return project, sorted(CATALOG.values(), key=lambda t: t.name)
+
+    def machine_type(
+        self, caller: Caller, project_ref: str, zone: str, name: str
+    ) -> tuple[Project, MachineType]:
+        project = self._project(caller, project_ref, "compute.machineTypes.get")
+        catalog.zone(zone)
+        return project, machine_type(name)
 
     def _project(self, caller: Caller, ref: str, permission: str) -> Project:
         with self.db.read() as session:
