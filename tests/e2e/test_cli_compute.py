@@ -38,3 +38,15 @@ def test_project_metadata_and_operations(cli: Cli, project: str) -> None:
     listed = cli("compute", "operations", "list", "--project", project,
                  "--format", "value(operationType)")  # fmt: skip
     assert listed.stdout.split() == ["compute.projects.setCommonInstanceMetadata"] * 2
+
+
+def test_machine_types(cli: Cli, project: str) -> None:
+    listed = cli("compute", "machine-types", "list", "--zones", "europe-west1-b",
+                 "--project", project, "--format", "value(name)")  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert {"e2-micro", "n1-standard-8"} <= set(listed.stdout.split())
+    shown = cli(
+        "compute", "machine-types", "describe", "n1-standard-8", "--zone", "europe-west1-b",
+        "--project", project, "--format", "value(guestCpus,memoryMb)",
+    )  # fmt: skip
+    assert shown.stdout.split() == ["8", "30720"]

@@ -20,11 +20,15 @@ zones = typer.Typer(name="zones", help="Zones.", no_args_is_help=True)
 regions = typer.Typer(name="regions", help="Regions.", no_args_is_help=True)
 project_info = typer.Typer(name="project-info", help="Project-wide settings.", no_args_is_help=True)
 operations = typer.Typer(name="operations", help="Long-running operations.", no_args_is_help=True)
-for group in (zones, regions, project_info, operations):
+machine_types = typer.Typer(name="machine-types", help="Machine types.", no_args_is_help=True)
+for group in (zones, regions, project_info, operations, machine_types):
     app.add_typer(group)
 
 ZONES_FORMAT = "table(name, region.basename():label=REGION, status)"
 REGIONS_FORMAT = "table(name, status, zones.len():label=ZONES)"
+MACHINE_TYPES_FORMAT = (
+    "table(name, zone, guestCpus:label=CPUS, memoryMb:label=MEMORY_MB, isSharedCpu:label=SHARED)"
+)
 OPERATIONS_FORMAT = (
     "table(name, operationType:label=TYPE, targetLink.basename():label=TARGET, status, "
     "insertTime:label=TIMESTAMP)"
@@ -168,3 +172,41 @@ def wait_operation(ctx: typer.Context, name: Annotated[str, typer.Argument()],
     with context.api() as api:
         found = api.post(f"{base}/{_scope(zone, region)}/operations/{name}/wait")
     output.show(found, context.format, "yaml")
+
+
+@machine_types.command("list")
+def list_machine_types(
+    ctx: typer.Context,
+    zones_flag: Annotated[
+        str | None, typer.Option("--zones", help="Comma-separated zones (default: all).")
+    ] = None,
+    filter: Filter = None,
+    limit: Limit = None,
+    sort_by: SortBy = None,
+) -> None:
+    """List machine types, in some zones or in all."""
+    context, base = _compute(ctx)
+    with context.api() as api:
+        if zones_flag:
+            found = [
+                item
+                for zone in zones_flag.split(",")
+                for item in api.pages(f"{base}/zones/{zone}/machineTypes", "items")
+            ]
+        else:
+            aggregated = api.get(f"{base}/aggregated/machineTypes")["items"]
+            found = [t for scope in aggregated.values() for t in scope.get("machineTypes", [])]
+        shown = narrow(found, filter=filter, sort_by=sort_by, limit=limit)
+    output.show(shown, context.format, MACHINE_TYPES_FORMAT)
+
+
+@machine_types.command("describe")
+def describe_machine_type(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument()],
+    zone: Annotated[str, typer.Option("--zone", help="The zone.")],
+) -> None:
+    """Show one machine type."""
+    context, base = _compute(ctx)
+    with context.api() as api:
+        output.show(api.get(f"{base}/zones/{zone}/machineTypes/{name}"), context.format, "yaml")
