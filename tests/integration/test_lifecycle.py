@@ -77,3 +77,21 @@ def test_lost_owner_key_is_replaced_on_start(tmp_path: Path) -> None:
             assert httpx.get(f"{server.url}/v1/projects").status_code == 401
         finally:
             server.stop()
+
+
+def test_several_workers_serve_and_die_with_the_server(tmp_path: Path) -> None:
+    with fresh_database() as url:
+        server = NimbusServer(tmp_path / "data", url, ["--workers", "2"]).start()
+        with _session(server) as owner:
+            for index in range(6):
+                project = f"workers-{index}-x"
+                assert owner.post(f"{server.url}/v1/projects", json={"projectId": project}).ok
+            assert len(owner.get(f"{server.url}/v1/projects").json()["projects"]) == 7
+        server.kill()
+        # No worker outlives the server: the port is free for the next start at once.
+        server.start()
+        try:
+            with _session(server) as owner:
+                assert owner.get(f"{server.url}/v1/projects/workers-5-x").ok
+        finally:
+            assert server.stop() == 0

@@ -130,12 +130,17 @@ class Cloud:
             )
         return owner
 
-    def serve_background(self) -> None:
-        """Background work of a serving process (stopped by ``close``)."""
+    def recover(self) -> None:
+        """Before serving: drop writes that never finished, sweep unreferenced blobs."""
         self.blobs.clean_temporary()
         self.blobs.sweep(self._referenced_blobs, min_age=600)
+
+    def serve_background(self, *, lead: bool = True) -> None:
+        """Background work of a serving process (stopped by ``close``). Only the lead
+        process of a server runs the controllers; every process flushes its usage."""
         self.storage_usage.start()
-        self.lifecycle.start()
+        if lead:
+            self.lifecycle.start()
 
     def _referenced_blobs(self, blob_ids: list[str]) -> set[str]:
         with self.db.read() as session:

@@ -38,6 +38,9 @@ def up(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="Server log level.")] = "warning",
+    workers: Annotated[
+        int, typer.Option(help="Server processes (one per core serves most).", min=1)
+    ] = 1,
     enable_test_controls: Annotated[
         bool,
         typer.Option(
@@ -58,7 +61,7 @@ def up(
         anonymous_principal=_anonymous(allow_anonymous),
         test_controls=enable_test_controls,
     )
-    serve(settings, log_level=log_level)
+    serve(settings, log_level=log_level, workers=workers)
 
 
 def _anonymous(value: str | None) -> str | None:
