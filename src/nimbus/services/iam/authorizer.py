@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
@@ -25,6 +25,11 @@ from nimbus.store.models import CustomRole, IamPolicy
 class AnonymousDenied(Unauthenticated):
     """A permission the public does not hold. A 401 on the JSON API; the XML API
     (signed URLs, public links) answers 403 ``AccessDenied``, as Cloud Storage does."""
+
+
+_POLICIES_OF = select(IamPolicy).where(
+    IamPolicy.resource.in_(bindparam("chain", expanding=True))
+)
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,7 @@ class Authorizer:
         return granted
 
     def roles_of(self, session: Session, caller: Caller, target: Target) -> list[str]:
-        policies = session.scalars(
-            select(IamPolicy).where(IamPolicy.resource.in_(target.chain))
-        ).all()
+        policies = session.scalars(_POLICIES_OF, {"chain": list(target.chain)}).all()
         members = caller.members | self._convenience_members(policies, caller, target)
         now = self.clock.now()
         roles: list[str] = []

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
@@ -52,6 +52,28 @@ GOOGLE_TOKEN_AUDIENCES = frozenset(
 )
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+
+
+# Built once: statement construction costs more than the query on the hot path.
+_TOKEN_LOOKUP = (
+    select(
+        AccessToken.principal,
+        AccessToken.scopes,
+        AccessToken.expire_time,
+        AccessToken.service_account_id,
+        AccessToken.key_id,
+        AccessToken.refresh_token_hash,
+        ServiceAccount.unique_id.label("account"),
+        ServiceAccount.disabled.label("account_disabled"),
+        ServiceAccountKey.key_id.label("key"),
+        ServiceAccountKey.disabled.label("key_disabled"),
+        RefreshToken.revoked,
+    )
+    .outerjoin(ServiceAccount, ServiceAccount.unique_id == AccessToken.service_account_id)
+    .outerjoin(ServiceAccountKey, ServiceAccountKey.key_id == AccessToken.key_id)
+    .outerjoin(RefreshToken, RefreshToken.token_hash == AccessToken.refresh_token_hash)
+    .where(AccessToken.token_hash == bindparam("digest"))
+)
 
 
 class OAuthError(Exception):
@@ -200,25 +222,7 @@ class Tokens:
 
     def _access_token(self, session: Session, bearer: str) -> Caller:
         """One query: the token with its account, key and grant (all checked each call)."""
-        row = session.execute(
-            select(
-                AccessToken.principal,
-                AccessToken.scopes,
-                AccessToken.expire_time,
-                AccessToken.service_account_id,
-                AccessToken.key_id,
-                AccessToken.refresh_token_hash,
-                ServiceAccount.unique_id.label("account"),
-                ServiceAccount.disabled.label("account_disabled"),
-                ServiceAccountKey.key_id.label("key"),
-                ServiceAccountKey.disabled.label("key_disabled"),
-                RefreshToken.revoked,
-            )
-            .outerjoin(ServiceAccount, ServiceAccount.unique_id == AccessToken.service_account_id)
-            .outerjoin(ServiceAccountKey, ServiceAccountKey.key_id == AccessToken.key_id)
-            .outerjoin(RefreshToken, RefreshToken.token_hash == AccessToken.refresh_token_hash)
-            .where(AccessToken.token_hash == token_hash(bearer))
-        ).first()
+        row = session.execute(_TOKEN_LOOKUP, {"digest": token_hash(bearer)}).first()
         if row is None:
             raise Unauthenticated("Invalid Credentials: the access token is not valid.")
         if row.expire_time <= self.clock.now():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from nimbus.services.caller import Caller
@@ -40,6 +41,14 @@ def default_bindings(project_id: str) -> list[dict[str, Any]]:
     ]
 
 
+# One query for both, built once (this runs on every object read).
+_BUCKET_AND_PROJECT = (
+    select(Bucket, Project)
+    .join(Project, Project.number == Bucket.project_number)
+    .where(Bucket.name == bindparam("name"))
+)
+
+
 def authorized_bucket(
     session: Session, authorizer: Authorizer, caller: Caller, name: str, permission: str
 ) -> tuple[Project, Bucket]:
@@ -48,9 +57,9 @@ def authorized_bucket(
     Bucket names are global and a create reveals whether one is taken, so a missing
     bucket is a 404 for everyone, as on Cloud Storage.
     """
-    bucket = session.get(Bucket, name)
-    project = session.get(Project, bucket.project_number) if bucket is not None else None
-    if bucket is None or project is None:
+    found = session.execute(_BUCKET_AND_PROJECT, {"name": name}).first()
+    if found is None:
         raise NoSuchBucket("The specified bucket does not exist.")
+    bucket, project = found
     authorizer.check(session, caller, permission, bucket_target(project, name))
     return project, bucket

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from nimbus.blobs import BlobStore
@@ -186,6 +186,18 @@ class Objects:
         self.release(released)
 
 
+_LIVE = select(StoredObject).where(
+    StoredObject.bucket == bindparam("bucket"),
+    StoredObject.name == bindparam("name"),
+    StoredObject.live,
+)
+_GENERATION = select(StoredObject).where(
+    StoredObject.bucket == bindparam("bucket"),
+    StoredObject.name == bindparam("name"),
+    StoredObject.generation == bindparam("generation"),
+)
+
+
 def find_generation(
     session: Session,
     bucket: str,
@@ -195,14 +207,13 @@ def find_generation(
     for_update: bool = False,
 ) -> StoredObject:
     """The live generation, or the one asked for; 404 if there is none."""
-    query = select(StoredObject).where(StoredObject.bucket == bucket, StoredObject.name == name)
-    if generation is None:
-        query = query.where(StoredObject.live)
-    else:
-        query = query.where(StoredObject.generation == generation)
+    query = _LIVE if generation is None else _GENERATION
     if for_update:
         query = query.with_for_update()
-    row = session.scalars(query).first()
+    params = {"bucket": bucket, "name": name, "generation": generation}
+    if generation is None:
+        del params["generation"]
+    row = session.scalars(query, params).first()
     if row is None:
         raise NoSuchKey(f"No such object: {bucket}/{name}")
     return row
