@@ -41,17 +41,28 @@ def ensure_apt(*packages: str) -> None:
 
 
 @contextlib.contextmanager
-def nimbus(data_dir: Path) -> Iterator[str]:
-    with nimbus_process(data_dir) as (url, _):
+def nimbus(data_dir: Path, workers: int = 1) -> Iterator[str]:
+    with nimbus_process(data_dir, workers) as (url, _):
         yield url
 
 
 @contextlib.contextmanager
-def nimbus_process(data_dir: Path) -> Iterator[tuple[str, int]]:
+def nimbus_process(data_dir: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
     """``nimbus up`` on a free port: its URL and process id."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "nimbus", "up", "--port", str(port), "--data-dir", str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "nimbus",
+            "up",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--workers",
+            str(workers),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

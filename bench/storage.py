@@ -116,8 +116,8 @@ def file_io() -> dict[str, float]:
     return {"64 MiB up MiB/s": written, "64 MiB down MiB/s": read}
 
 
-def bench_nimbus(ops: int, seconds: int, work: Path) -> dict[str, float]:
-    with nimbus(work / "nimbus") as url:
+def bench_nimbus(ops: int, seconds: int, work: Path, workers: int) -> dict[str, float]:
+    with nimbus(work / "nimbus", workers) as url:
         creds = service_account.Credentials.from_service_account_file(
             str(work / "nimbus" / "owner-key.json"),
             scopes=["https://www.googleapis.com/auth/cloud-platform"],
@@ -167,11 +167,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as scratch:
         work = Path(scratch)
         results = {
-            "Nimbus": bench_nimbus(args.ops, args.seconds, work),
+            f"Nimbus ({args.workers} workers)": bench_nimbus(
+                args.ops, args.seconds, work, args.workers
+            ),
             "gcp-storage-emulator": bench_emulator(args.ops, args.seconds),
             "nginx": bench_nginx(args.seconds, work),
             "file I/O": file_io(),
