@@ -262,3 +262,20 @@ def test_if_none_match_and_head_headers(
     assert ranged.status_code == 206 and ranged.content == b"od"
     assert ranged.headers["Content-Range"] == "bytes 1-2/4"
     assert owner.get(url, headers={"Range": "bytes=9-"}).status_code == 416
+
+
+def test_batch_requests(
+    storage_client: storage.Client, bucket: storage.Bucket, server: NimbusServer, owner: Session
+) -> None:
+    for index in range(5):
+        bucket.blob(f"batch/{index}").upload_from_string(b"x")
+    with storage_client.batch():
+        for index in range(3):
+            bucket.blob(f"batch/{index}").delete()
+    assert [b.name for b in bucket.list_blobs(prefix="batch/")] == ["batch/3", "batch/4"]
+    with storage_client.batch(raise_exception=False) as batch:
+        bucket.blob("batch/3").delete()
+        bucket.blob("batch/missing").delete()
+    statuses = [response.status_code for response in batch._responses]
+    assert statuses == [204, 404]
+    assert [b.name for b in bucket.list_blobs(prefix="batch/")] == ["batch/4"]

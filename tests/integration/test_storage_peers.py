@@ -53,6 +53,10 @@ def test_gcsfs(server: NimbusServer, project: str, tmp_path: Path) -> None:
     back = tmp_path / "back"
     fs.get(f"{bucket}/tree", str(back), recursive=True)
     assert _tree(back) == _tree(source)
+    # Several files at once go through a batch request.
+    fs.rm(f"{bucket}/tree", recursive=True)
+    fs.invalidate_cache()
+    assert fs.find(f"{bucket}/tree") == []
     fs.rm(bucket, recursive=True)
     assert not fs.exists(bucket)
 

@@ -13,6 +13,7 @@ from nimbus.api.resourcemanager.routes_organizations import router as organizati
 from nimbus.api.resourcemanager.routes_v1 import router as resourcemanager_v1_router
 from nimbus.api.resourcemanager.routes_v3 import router as resourcemanager_v3_router
 from nimbus.api.storage import xml
+from nimbus.api.storage.batch import router as storage_batch_router
 from nimbus.api.storage.buckets import router as storage_buckets_router
 from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
 from nimbus.api.storage.objects import router as storage_objects_router
@@ -42,6 +43,7 @@ def create_app(cloud: Cloud) -> FastAPI:
         storage_objects_router,
         storage_uploads_router,
         storage_hmac_keys_router,
+        storage_batch_router,
     ]
     if cloud.settings.test_controls:
         routers.append(testing.router)
