@@ -9,10 +9,12 @@ import io
 import os
 
 import google_crc32c
+import httpx
 import pytest
 from google.api_core import exceptions
 from google.cloud import storage
 
+from tests.conftest import unique_id
 from tests.integration.test_auth import Session, assert_google_error
 from tests.servers import NimbusServer
 
@@ -279,3 +281,35 @@ def test_batch_requests(
     statuses = [response.status_code for response in batch._responses]
     assert statuses == [204, 404]
     assert [b.name for b in bucket.list_blobs(prefix="batch/")] == ["batch/4"]
+
+
+def test_acls_share_one_object(
+    storage_client: storage.Client, bucket: storage.Bucket, server: NimbusServer
+) -> None:
+    shared = bucket.blob("shared.txt")
+    shared.upload_from_string(b"for all")
+    private = bucket.blob("private.txt")
+    private.upload_from_string(b"mine")
+    url = f"{server.url}/download/storage/v1/b/{bucket.name}/o/{{}}?alt=media"
+    assert httpx.get(url.format("shared.txt")).status_code == 401
+    shared.make_public()
+    assert shared.acl.all().get_roles() == {"READER"}
+    assert httpx.get(url.format("shared.txt")).content == b"for all"
+    assert httpx.get(url.format("private.txt")).status_code == 401
+    reloaded = bucket.blob("shared.txt")
+    reloaded.acl.reload()
+    assert "allUsers" in [entry["entity"] for entry in reloaded.acl]
+    bucket.blob("born-public.txt").upload_from_string(b"hi", predefined_acl="publicRead")
+    assert httpx.get(url.format("born-public.txt")).content == b"hi"
+    shared.make_private()
+    assert httpx.get(url.format("shared.txt")).status_code == 401
+
+
+def test_uniform_buckets_refuse_acls(storage_client: storage.Client) -> None:
+    uniform = storage_client.bucket(unique_id("uniform"))
+    uniform.iam_configuration.uniform_bucket_level_access_enabled = True
+    storage_client.create_bucket(uniform)
+    blob = uniform.blob("x")
+    blob.upload_from_string(b"x")
+    with pytest.raises(exceptions.BadRequest):
+        blob.make_public()

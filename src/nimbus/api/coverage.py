@@ -18,6 +18,7 @@ _APIS = [
     ("/storage/v1", "Cloud Storage JSON API v1"),
     ("/upload/storage/v1", "Cloud Storage JSON API v1 (uploads)"),
     ("/download/storage/v1", "Cloud Storage JSON API v1 (downloads)"),
+    ("/batch", "Cloud Storage JSON API v1 (batch)"),
     ("/v1/organizations", "Resource Manager v1 (organizations)"),
     ("/v3/organizations", "Resource Manager v3 (organizations)"),
     ("/v1/projects/{project}/serviceAccounts", "IAM v1 (service accounts and keys)"),

@@ -15,6 +15,7 @@ from nimbus.api.storage import views
 from nimbus.api.storage.params import Conditions, Owner, Projection, Reader, Writer
 from nimbus.core.errors import RequiredField
 from nimbus.core.paging import PageRequest
+from nimbus.services.storage.acl import predefined
 from nimbus.wire.iam import Policy
 from nimbus.wire.storage import Buckets
 
@@ -32,6 +33,9 @@ async def insert_bucket(
     if not project:
         raise RequiredField("Required parameter: project")
     resource = await parse_json_object(request)
+    default_acl = request.query_params.get("predefinedDefaultObjectAcl")
+    if default_acl and "defaultObjectAcl" not in resource:
+        resource["defaultObjectAcl"] = predefined(default_acl)
     _, bucket = await call(cloud_of(request).buckets.insert, caller, project, resource)
     return json_response(views.bucket(base_url(request), bucket, full=projection == "full"))
 
@@ -87,6 +91,15 @@ async def set_bucket_policy(bucket: str, request: Request, caller: Owner) -> Res
     policy = Policy.model_validate(body)
     updated = await call(cloud_of(request).buckets.set_iam_policy, caller, bucket, policy)
     return json_response(_policy(bucket, updated))
+
+
+@router.get("/b/{bucket}/acl")
+@router.get("/b/{bucket}/defaultObjectAcl")
+async def get_bucket_acl(bucket: str, request: Request, caller: Reader) -> Response:
+    _, row = await call(cloud_of(request).buckets.get, caller, bucket)
+    key = "defaultObjectAcl" if request.url.path.endswith("/defaultObjectAcl") else "acl"
+    items = views.acl_items(row.extra.get(key, []))
+    return json_response({"kind": "storage#objectAccessControls", "items": items})
 
 
 @router.get("/b/{bucket}")

@@ -22,6 +22,7 @@ from nimbus.api.storage.params import (
     SourceConditions,
     Writer,
 )
+from nimbus.api.storage.uploads import with_predefined_acl
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.storage.composition import SourceRef
@@ -192,6 +193,29 @@ async def read_object(
     return _render(request, row, projection)
 
 
+@router.get(OBJECT + "/acl")
+async def get_object_acl(
+    bucket: str, name: str, request: Request, caller: Reader, conditions: Conditions,
+    generation: Generation = None,
+) -> Response:  # fmt: skip
+    if not _suffix_is_literal(request, "/acl"):
+        # An object whose own name ends in "/acl", sent unencoded: read the object.
+        return await read_object(
+            request, caller, bucket, f"{name}/acl", generation, conditions, None, None
+        )
+    _, row = await call(cloud_of(request).objects.get, caller, bucket, name, generation)
+    items = views.acl_items(row.acl or [])
+    return json_response({"kind": "storage#objectAccessControls", "items": items})
+
+
+def _suffix_is_literal(request: Request, suffix: str) -> bool:
+    """Clients percent-encode the slashes of object names; a literal ``/acl`` after an
+    encoded name is the ACL sub-resource, a name with raw slashes is ambiguous."""
+    raw = request.scope.get("raw_path", b"").decode("latin-1")
+    name_part = raw.split("/o/", 1)[-1].removesuffix(suffix)
+    return "/" not in name_part
+
+
 @router.get(OBJECT)
 async def get_object(
     bucket: str,
@@ -222,7 +246,7 @@ async def download_object(
 async def _modify(request: Request, caller: Caller, bucket: str, name: str,
                   generation: int | None, conditions: Preconditions, projection: str | None,
                   *, replace: bool) -> Response:  # fmt: skip
-    fields = await parse_json_object(request)
+    fields = with_predefined_acl(request, await parse_json_object(request))
     objects = cloud_of(request).objects
     _, row = await call(
         objects.modify, caller, bucket, name, generation, fields, conditions, replace=replace

@@ -24,6 +24,7 @@ from nimbus.api.storage.params import Conditions, Projection, Writer
 from nimbus.api.storage.writing import declared_hashes, store_content
 from nimbus.core.errors import InvalidArgument, RequiredField
 from nimbus.services.caller import Caller
+from nimbus.services.storage.acl import predefined
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.preconditions import Preconditions
 
@@ -49,6 +50,12 @@ async def _write(
     content = await store_content(cloud, stream)
     _, row = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
     return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
+
+
+def with_predefined_acl(request: Request, resource: dict[str, Any]) -> dict[str, Any]:
+    """``predefinedAcl=publicRead`` and the like become the new object's ACL."""
+    name = request.query_params.get("predefinedAcl")
+    return resource | {"acl": predefined(name)} if name else resource
 
 
 @router.post(UPLOAD)
@@ -78,7 +85,7 @@ async def upload(
         if not isinstance(object_name, str) or not object_name:
             raise RequiredField("Required parameter: name")
         resource |= declared_hashes(request.headers.get("x-goog-hash"))
-        spec = ObjectSpec.from_resource(resource)
+        spec = ObjectSpec.from_resource(with_predefined_acl(request, resource))
         return await _write(
             request, caller, bucket, object_name, spec, conditions, reader.media(), projection
         )
@@ -88,7 +95,7 @@ async def upload(
         raise RequiredField("Required parameter: name")
     fields: dict[str, Any] = {"contentType": content_type or None}
     fields |= declared_hashes(request.headers.get("x-goog-hash"))
-    spec = ObjectSpec.from_resource(fields)
+    spec = ObjectSpec.from_resource(with_predefined_acl(request, fields))
     return await _write(
         request, caller, bucket, name, spec, conditions, request.stream(), projection
     )
@@ -104,6 +111,7 @@ async def _start_resumable(
     upload_content_type = request.headers.get("x-upload-content-type")
     if upload_content_type and "contentType" not in resource:
         resource["contentType"] = upload_content_type
+    resource = with_predefined_acl(request, resource)
     length = request.headers.get("x-upload-content-length")
     total = int(length) if length and length.isdigit() else None
     upload_id = await call(

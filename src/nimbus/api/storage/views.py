@@ -41,6 +41,8 @@ def quote_name(name: str) -> str:
 def bucket(base: str, row: Bucket, *, full: bool = False) -> dict[str, Any]:
     extra = dict(row.extra or {})
     prevention = extra.pop("publicAccessPrevention", "inherited")
+    bucket_acl = extra.pop("acl", [])
+    default_object_acl = extra.pop("defaultObjectAcl", [])
     body: dict[str, Any] = {
         "kind": "storage#bucket",
         "selfLink": f"{base}/storage/v1/b/{row.name}",
@@ -71,8 +73,8 @@ def bucket(base: str, row: Bucket, *, full: bool = False) -> dict[str, Any]:
         body["lifecycle"] = {"rule": row.lifecycle_rules}
     if full:
         body["owner"] = {"entity": f"project-owners-{row.project_number}"}
-        body["acl"] = []
-        body["defaultObjectAcl"] = []
+        body["acl"] = acl_items(bucket_acl)
+        body["defaultObjectAcl"] = acl_items(default_object_acl)
     return body
 
 
@@ -117,7 +119,7 @@ def stored_object(base: str, row: StoredObject, *, full: bool = False) -> dict[s
     body.update({key: value for key, value in optional.items() if value is not None})
     if full:
         body["owner"] = {"entity": "project-owners"}
-        body["acl"] = []
+        body["acl"] = acl_items(row.acl or [])
     return body
 
 
@@ -134,3 +136,7 @@ def hmac_key_metadata(base: str, project_id: str, key: HmacKey) -> dict[str, Any
         "updated": rfc3339(key.updated),
         "etag": key.etag,
     }
+
+
+def acl_items(entries: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{"kind": "storage#objectAccessControl", **entry} for entry in entries]

@@ -27,9 +27,7 @@ class AnonymousDenied(Unauthenticated):
     (signed URLs, public links) answers 403 ``AccessDenied``, as Cloud Storage does."""
 
 
-_POLICIES_OF = select(IamPolicy).where(
-    IamPolicy.resource.in_(bindparam("chain", expanding=True))
-)
+_POLICIES_OF = select(IamPolicy).where(IamPolicy.resource.in_(bindparam("chain", expanding=True)))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from nimbus.core.errors import InvalidArgument
 from nimbus.core.labels import validate_labels
+from nimbus.services.storage.acl import validate_acl
 from nimbus.services.storage.locations import STORAGE_CLASSES, validate_storage_class
 from nimbus.store.models import Bucket
 from nimbus.wire.storage import Lifecycle
@@ -32,7 +33,7 @@ PASSTHROUGH = {
 # Echoed back by clients on update; ignored, as Cloud Storage does.
 READ_ONLY = {
     "kind", "id", "selfLink", "name", "projectNumber", "metageneration", "location",
-    "locationType", "etag", "timeCreated", "updated", "owner", "acl", "defaultObjectAcl",
+    "locationType", "etag", "timeCreated", "updated", "owner",
     "satisfiesPZS", "satisfiesPZI", "generation", "softDeleteTime", "hardDeleteTime",
 }  # fmt: skip
 _ACTIONS = {"Delete", "SetStorageClass", "AbortIncompleteMultipartUpload"}
@@ -97,6 +98,14 @@ def apply_fields(bucket: Bucket, fields: dict[str, Any], *, replace: bool = Fals
             if prevention not in ("inherited", "enforced", "unspecified"):
                 raise InvalidArgument(f"Invalid publicAccessPrevention '{prevention}'.")
             bucket.extra = {**bucket.extra, "publicAccessPrevention": prevention}
+    for key in ("acl", "defaultObjectAcl"):
+        if fields.get(key):
+            if bucket.uniform_access:
+                raise InvalidArgument(
+                    f"Cannot set {key} on bucket {bucket.name}: uniform bucket-level access "
+                    "is enabled."
+                )
+            bucket.extra = {**bucket.extra, key: validate_acl(fields[key])}
     passthrough = {k: v for k, v in fields.items() if k in PASSTHROUGH}
     if passthrough:
         merged = {**bucket.extra, **passthrough}

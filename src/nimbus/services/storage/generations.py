@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.blobs import StoredBlob
 from nimbus.core.errors import InvalidArgument
+from nimbus.services.storage.acl import validate_acl
 from nimbus.services.storage.checks import verify_checksums
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields, storage_class_for
 from nimbus.services.storage.preconditions import Preconditions
@@ -96,6 +97,7 @@ def commit_generation(
         time_storage_class_updated=now,
     )
     apply_object_fields(row, spec.fields, replace=True)
+    row.acl = _initial_acl(bucket, spec)
     released: list[str] = []
     if previous is not None:
         released = retire(session, usage, bucket, previous, now)
@@ -103,6 +105,16 @@ def commit_generation(
     usage.record_bytes(session, bucket, storage_class, content.size)
     session.flush()
     return row, released
+
+
+def _initial_acl(bucket: Bucket, spec: ObjectSpec) -> list[dict[str, str]] | None:
+    """The ACL asked for, else the bucket's default object ACL (none on uniform buckets)."""
+    if bucket.uniform_access:
+        return None
+    if "acl" in spec.fields:
+        return validate_acl(spec.fields["acl"])
+    default = bucket.extra.get("defaultObjectAcl")
+    return validate_acl(default) if default else None
 
 
 def retire(

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from nimbus.blobs import BlobStore
 from nimbus.core.clock import Clock
-from nimbus.core.errors import InvalidArgument
+from nimbus.core.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.storage.access import authorized_bucket, bucket_target
+from nimbus.services.storage.acl import grants_read, require_fine_grained, validate_acl
 from nimbus.services.storage.errors import NoSuchKey
 from nimbus.services.storage.generations import Content, commit_generation, purge, retire
 from nimbus.services.storage.listing import Listing, ListQuery, list_objects
@@ -116,10 +117,17 @@ class Objects:
         preconditions: Preconditions = Preconditions(),
     ) -> tuple[Bucket, StoredObject]:
         with self.db.read() as session:
-            _, bucket_row = authorized_bucket(
-                session, self.authorizer, caller, bucket, "storage.objects.get"
-            )
-            row = find_generation(session, bucket, name, generation)
+            try:
+                _, bucket_row = authorized_bucket(
+                    session, self.authorizer, caller, bucket, "storage.objects.get"
+                )
+            except (PermissionDenied, Unauthenticated) as denied:
+                # An ACL may still grant this one object (unless the bucket is uniform).
+                bucket_row, row = self._shared_by_acl(
+                    session, caller, bucket, name, generation, denied
+                )
+            else:
+                row = find_generation(session, bucket, name, generation)
             preconditions.check(row.generation, row.metageneration, read=True)
         self.usage.count(bucket, bucket_row.project_number, CLASS_B)
         return bucket_row, row
@@ -132,6 +140,26 @@ class Objects:
             listing = list_objects(session, bucket, query)
         self.usage.count(bucket, bucket_row.project_number, CLASS_A)
         return listing
+
+    def _shared_by_acl(
+        self,
+        session: Session,
+        caller: Caller,
+        bucket: str,
+        name: str,
+        generation: int | None,
+        denied: Exception,
+    ) -> tuple[Bucket, StoredObject]:
+        bucket_row = session.get(Bucket, bucket)
+        row = (
+            session.scalars(_LIVE if generation is None else _GENERATION,
+                            {"bucket": bucket, "name": name, "generation": generation}).first()
+            if bucket_row is not None and not bucket_row.uniform_access
+            else None
+        )  # fmt: skip
+        if bucket_row is None or row is None or not grants_read(row.acl, caller):
+            raise denied
+        return bucket_row, row
 
     # -- changing metadata -----------------------------------------------------------------
 
@@ -157,6 +185,9 @@ class Objects:
                     "The storage class of an object changes only by rewriting it."
                 )
             apply_object_fields(row, fields, replace=replace)
+            if "acl" in fields:
+                require_fine_grained(bucket_row)
+                row.acl = validate_acl(fields["acl"])
             row.metageneration += 1
             row.updated = self.clock.now()
             session.flush()
