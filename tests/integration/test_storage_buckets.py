@@ -164,3 +164,10 @@ def test_reads_and_writes_need_permission(
             assert_google_error(session.delete(f"{base}/secret.txt"), 403)
     assert bucket.blob("secret.txt").download_as_bytes() == b"secret"
     assert [b.name for b in bucket.list_blobs()] == ["secret.txt"]
+
+
+def test_project_service_agent(storage_client: storage.Client, project: str) -> None:
+    email = storage_client.get_service_account_email()
+    assert email.startswith("service-") and email.endswith(
+        "@gs-project-accounts.iam.gserviceaccount.com"
+    )

@@ -61,6 +61,18 @@ async def list_buckets(
     return json_response(Buckets(items=items or None, next_page_token=page.next_page_token))
 
 
+@router.get("/projects/{project}/serviceAccount")
+async def project_service_account(project: str, request: Request, caller: Reader) -> Response:
+    """The project's Cloud Storage service agent (Google's naming)."""
+    found = await call(cloud_of(request).projects.get, caller, project)
+    return json_response(
+        {
+            "kind": "storage#serviceAccount",
+            "email_address": f"service-{found.number}@gs-project-accounts.iam.gserviceaccount.com",
+        }
+    )
+
+
 @router.get("/b/{bucket}/iam/testPermissions")
 async def test_bucket_permissions(
     bucket: str,
