@@ -248,7 +248,9 @@ def test_signed_urls_work_without_credentials(
     answer = httpx.get(record["signed_url"])
     assert answer.status_code == 200, answer.text
     assert answer.text == "only with a signature"
-    assert httpx.get(record["signed_url"][:-1] + "0").status_code == 403
+    url = record["signed_url"]
+    tampered = url[:-1] + ("1" if url.endswith("0") else "0")
+    assert httpx.get(tampered).status_code == 403
 
     put = ok(
         cli,
