@@ -10,6 +10,7 @@ from nimbus.api.compute.routes import router as compute_router
 from nimbus.api.iam.routes import router as iam_router
 from nimbus.api.oauth2.routes import router as oauth2_router
 from nimbus.api.resourcemanager.routes_organizations import router as organizations_router
+from nimbus.api.resourcemanager.routes_service_usage import router as service_usage_router
 from nimbus.api.resourcemanager.routes_v1 import router as resourcemanager_v1_router
 from nimbus.api.resourcemanager.routes_v3 import router as resourcemanager_v3_router
 from nimbus.api.storage import xml
@@ -36,6 +37,7 @@ def create_app(cloud: Cloud) -> FastAPI:
         oauth2_router,
         iam_router,
         organizations_router,
+        service_usage_router,
         resourcemanager_v1_router,
         resourcemanager_v3_router,
         compute_router,

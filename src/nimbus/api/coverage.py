@@ -23,6 +23,7 @@ _APIS = [
     ("/v3/organizations", "Resource Manager v3 (organizations)"),
     ("/v1/projects/{project}/serviceAccounts", "IAM v1 (service accounts and keys)"),
     ("/v1/projects/{project}/roles", "IAM v1 (custom roles)"),
+    ("/v1/projects/{project}/services", "Service Usage v1"),
     ("/v1/roles", "IAM v1 (predefined roles)"),
     ("/v1/", "Resource Manager v1"),
     ("/v3/", "Resource Manager v3"),

@@ -26,6 +26,7 @@ from nimbus.services.locations.service import Locations
 from nimbus.services.operations.service import Operations
 from nimbus.services.resourcemanager.organizations import Organizations
 from nimbus.services.resourcemanager.projects import Projects
+from nimbus.services.resourcemanager.service_usage import ServiceUsage
 from nimbus.services.storage.buckets import Buckets
 from nimbus.services.storage.composition import Composition
 from nimbus.services.storage.hmac_keys import HmacKeys
@@ -49,6 +50,7 @@ class Cloud:
     policies: Policies
     organizations: Organizations
     projects: Projects
+    service_usage: ServiceUsage
     service_accounts: ServiceAccounts
     keys: Keys
     tokens: Tokens
@@ -91,6 +93,7 @@ class Cloud:
             policies=policies,
             organizations=Organizations(db, authorizer, policies),
             projects=Projects(db, authorizer, policies, clock),
+            service_usage=ServiceUsage(db, authorizer, clock),
             service_accounts=accounts,
             keys=keys,
             tokens=tokens,

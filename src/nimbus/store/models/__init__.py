@@ -12,7 +12,7 @@ from nimbus.store.models.iam import (
     ServiceAccountKey,
 )
 from nimbus.store.models.operations import Operation
-from nimbus.store.models.resourcemanager import Organization, Project, Setting
+from nimbus.store.models.resourcemanager import Organization, Project, ProjectService, Setting
 from nimbus.store.models.storage import (
     Bucket,
     HmacKey,
@@ -34,6 +34,7 @@ __all__ = [
     "Operation",
     "Organization",
     "Project",
+    "ProjectService",
     "RefreshToken",
     "ResumableUpload",
     "ServiceAccount",

@@ -41,3 +41,14 @@ class Project(Base):
     create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     update_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     delete_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ProjectService(Base):
+    """A Google API's state in a project (Service Usage: enabled or disabled)."""
+
+    __tablename__ = "project_services"
+
+    project_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    service: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    update_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
