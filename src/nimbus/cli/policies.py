@@ -9,13 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from nimbus.cli.client import Api, ApiError
 from nimbus.cli.failures import CliError
-from nimbus.wire.iam import Binding, Policy
+
+if TYPE_CHECKING:
+    from nimbus.wire.iam import Policy
 
 ATTEMPTS = 5
 POLICY_VERSION = 3
@@ -24,18 +26,22 @@ POLICY_VERSION = 3
 def read(api: Api, resource: str) -> Policy:
     """``resource`` is a path such as ``/v1/projects/P``."""
     body = {"options": {"requestedPolicyVersion": POLICY_VERSION}}
+    from nimbus.wire.iam import Policy
+
     return Policy.model_validate(api.post(f"{resource}:getIamPolicy", body))
 
 
 def write(api: Api, resource: str, policy: Policy) -> Policy:
     fields = ["bindings", "etag"] + (["auditConfigs"] if policy.audit_configs else [])
     body = {"policy": policy.dump(), "updateMask": ",".join(fields)}
+    from nimbus.wire.iam import Policy
+
     return Policy.model_validate(api.post(f"{resource}:setIamPolicy", body))
 
 
-Change = Callable[[Policy], Policy]
-Reader = Callable[[Api, str], Policy]
-Writer = Callable[[Api, str, Policy], Policy]
+Change = Callable[["Policy"], "Policy"]
+Reader = Callable[[Api, str], "Policy"]
+Writer = Callable[[Api, str, "Policy"], "Policy"]
 
 
 def update(
@@ -67,6 +73,8 @@ def adding(member: str, role: str) -> Callable[[Policy], Policy]:
                     binding.members.append(member)
                 break
         else:
+            from nimbus.wire.iam import Binding
+
             bindings.append(Binding(role=role, members=[member]))
         return policy.model_copy(update={"bindings": bindings})
 
@@ -105,6 +113,8 @@ def from_file(path: Path) -> Policy:
     if isinstance(data, dict) and isinstance(data.get("policy"), dict):
         data = data["policy"]
     try:
+        from nimbus.wire.iam import Policy
+
         return Policy.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -6,7 +6,7 @@ of the functions made below, and they name a local type.
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +15,9 @@ from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Flatten, Limit, Member, Role, SortBy
 from nimbus.cli.listing import narrow
-from nimbus.wire.iam import Policy
+
+if TYPE_CHECKING:
+    from nimbus.wire.iam import Policy
 
 Condition = Annotated[
     str | None,
@@ -86,12 +88,12 @@ def register(app: typer.Typer, metavar: str, path: Callable[[str], str], noun: s
             updated = policies.write(api, path(resource), policy)
         _report(resource, updated, context.format)
 
-    def _edit(ctx: typer.Context, resource: str, change: Callable[[Policy], Policy]) -> None:
+    def _edit(ctx: typer.Context, resource: str, change: "Callable[[Policy], Policy]") -> None:
         context = context_of(ctx)
         with context.api() as api:
             updated = policies.update(api, path(resource), change)
         _report(resource, updated, context.format)
 
-    def _report(resource: str, policy: Policy, format: str | None) -> None:
+    def _report(resource: str, policy: "Policy", format: str | None) -> None:
         output.status(f"Updated IAM policy for {noun} [{resource}].")
         output.show(policy.dump(), format, "yaml")
