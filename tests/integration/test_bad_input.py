@@ -169,3 +169,8 @@ def test_bad_page_tokens_and_filters(server: NimbusServer, owner: Session, proje
     assert_google_error(owner.get(zones, params={"maxResults": "-1"}), 400)
     assert_google_error(owner.get(zones, params={"maxResults": "many"}), 400)
     assert httpx.get(zones).status_code == 401
+
+
+def test_wrong_method_is_405_in_googles_shape(server: NimbusServer, owner: Session) -> None:
+    error = assert_google_error(owner.patch(f"{server.url}/v1/roles"), 405)
+    assert error["errors"][0]["reason"] == "httpMethodNotAllowed"

@@ -14,6 +14,7 @@ from nimbus.core.errors import (
     BadRequest,
     Internal,
     InvalidArgument,
+    MethodNotAllowed,
     NimbusError,
     NotFound,
     PayloadTooLarge,
@@ -49,8 +50,7 @@ async def _validation_error(_request: Request, exc: Exception) -> Response:
 async def _http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
-        error: NimbusError = BadRequest("Method not allowed for this resource.")
-        return json_response(error.to_body() | {}, status_code=405)
+        return error_response(MethodNotAllowed("Method not allowed for this resource."))
     kind = _HTTP_STATUS.get(exc.status_code, BadRequest)
     message = (
         "The requested URL was not found on this server."

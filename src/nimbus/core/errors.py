@@ -83,6 +83,12 @@ class AlreadyExists(NimbusError):
     reason = "alreadyExists"
 
 
+class MethodNotAllowed(NimbusError):
+    code = 405
+    status = "INVALID_ARGUMENT"
+    reason = "httpMethodNotAllowed"
+
+
 class Conflict(NimbusError):
     """A write lost a race: a stale etag or fingerprint."""
 

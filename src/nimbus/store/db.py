@@ -85,10 +85,6 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
 def ping(database: Database) -> None:
     with database.engine.connect() as connection:
         connection.execute(text("SELECT 1"))

@@ -6,7 +6,6 @@ refused with 409 ABORTED, as Google does, and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,10 +21,6 @@ from nimbus.wire.iam import Binding, Policy, TestIamPermissionsResponse
 
 EMPTY_ETAG = "ACAB"
 MAX_MEMBERS = 1500
-
-# Whether a role may be bound on the target: the default allows every predefined role
-# and custom roles defined on one of the target's ancestors.
-RoleGate = Callable[[str], bool]
 
 
 class Policies:

@@ -141,7 +141,9 @@ class Projects:
             if project.lifecycle_state != hierarchy.ACTIVE:
                 raise FailedPrecondition(f"Project '{project.project_id}' is being deleted.")
             if etag is not None and etag != project.etag:
-                raise_stale(project.project_id)
+                raise Conflict(
+                    f"The etag of project '{project.project_id}' is stale; read it again and retry."
+                )
             if clean_labels is not None:
                 project.labels = clean_labels
             if clean_name is not None:
@@ -217,7 +219,3 @@ class Projects:
         return hierarchy.authorized_project(
             session, self.authorizer, caller, ref, permission, include_deleted=True
         )
-
-
-def raise_stale(project_id: str) -> None:
-    raise Conflict(f"The etag of project '{project_id}' is stale; read it again and retry.")
