@@ -313,3 +313,17 @@ def test_uniform_buckets_refuse_acls(storage_client: storage.Client) -> None:
     blob.upload_from_string(b"x")
     with pytest.raises(exceptions.BadRequest):
         blob.make_public()
+
+
+def test_download_paths_agree(server: NimbusServer, owner: Session, bucket: storage.Bucket) -> None:
+    blob = bucket.blob("same.txt")
+    blob.upload_from_string(b"same bytes")
+    base = f"{server.url}/storage/v1/b/{bucket.name}/o/same.txt"
+    short = owner.get(base, params={"alt": "media", "generation": blob.generation})
+    routed = owner.get(base, params={"alt": "media", "someOtherParam": "1"})
+    assert short.content == routed.content == b"same bytes"
+    assert short.headers["x-goog-hash"] == routed.headers["x-goog-hash"]
+    assert_google_error(owner.get(base, params={"alt": "media", "generation": "x"}), 400)
+    assert_google_error(owner.get(base, params={"alt": "media", "generation": "1"}), 404)
+    not_modified = owner.get(base, params={"alt": "media", "ifGenerationNotMatch": blob.generation})
+    assert not_modified.status_code == 304

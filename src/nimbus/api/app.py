@@ -16,6 +16,7 @@ from nimbus.api.resourcemanager.routes_v3 import router as resourcemanager_v3_ro
 from nimbus.api.storage import xml
 from nimbus.api.storage.batch import router as storage_batch_router
 from nimbus.api.storage.buckets import router as storage_buckets_router
+from nimbus.api.storage.fast_reads import FastObjectReads
 from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
 from nimbus.api.storage.objects import router as storage_objects_router
 from nimbus.api.storage.uploads import router as storage_uploads_router
@@ -32,6 +33,7 @@ def create_app(cloud: Cloud) -> FastAPI:
     )
     app.state.cloud = cloud
     errors.install(app)
+    app.add_middleware(FastObjectReads)
     routers = [
         health.router,
         oauth2_router,
