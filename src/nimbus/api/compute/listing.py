@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from nimbus.core.filters import compile_filter
 from nimbus.core.paging import Page, PageRequest, paginate
@@ -17,16 +18,32 @@ ReturnPartialSuccess = Annotated[bool | None, Query(alias="returnPartialSuccess"
 W = TypeVar("W", bound=Wire)
 
 
-def list_page(
-    items: list[W],
-    key_field: str,
-    filter_text: str | None,
-    max_results: int | None,
-    page_token: str | None,
-) -> Page[W]:
+@dataclass(frozen=True)
+class ListParams:
+    filter: str | None = None
+    max_results: int | None = None
+    page_token: str | None = None
+
+
+def list_params(
+    filter: str | None = None,
+    max_results: MaxResults = None,
+    page_token: PageToken = None,
+    order_by: OrderBy = None,
+    return_partial_success: ReturnPartialSuccess = None,
+) -> ListParams:
+    """Every compute list method's parameters (``orderBy`` and ``returnPartialSuccess``
+    are accepted; lists come back ordered by name and always whole)."""
+    return ListParams(filter, max_results, page_token)
+
+
+Listing = Annotated[ListParams, Depends(list_params)]
+
+
+def list_page(items: list[W], key_field: str, params: ListParams) -> Page[W]:
     """Filter rendered items, then cut one page ordered by ``key_field``."""
-    matches = compile_filter(filter_text)
-    request = PageRequest.parse(max_results, page_token)
+    matches = compile_filter(params.filter)
+    request = PageRequest.parse(params.max_results, params.page_token)
     kept = [(item, item.dump()) for item in items]
     kept = [(item, data) for item, data in kept if matches(data)]
     kept.sort(key=lambda pair: str(pair[1][key_field]))

@@ -12,10 +12,8 @@ from nimbus.api.body import parse_body
 from nimbus.api.compute import views
 from nimbus.api.compute.links import project_link, scope_path
 from nimbus.api.compute.listing import (
-    MaxResults,
-    OrderBy,
-    PageToken,
-    ReturnPartialSuccess,
+    Listing,
+    ListParams,
     list_page,
 )
 from nimbus.api.deps import call, cloud_of
@@ -66,17 +64,11 @@ async def list_regions(
     project: str,
     request: Request,
     caller: Reader,
-    filter: str | None = None,
-    max_results: MaxResults = None,
-    page_token: PageToken = None,
-    order_by: OrderBy = None,
-    return_partial_success: ReturnPartialSuccess = None,
+    listing: Listing,
 ) -> Response:
     owner, regions = await call(cloud_of(request).locations.regions, caller, project)
     link = project_link(request, owner.project_id)
-    page = list_page(
-        [views.region(link, r) for r in regions], "name", filter, max_results, page_token
-    )
+    page = list_page([views.region(link, r) for r in regions], "name", listing)
     return json_response(
         RegionList(
             id=f"projects/{owner.project_id}/regions",
@@ -98,15 +90,11 @@ async def list_zones(
     project: str,
     request: Request,
     caller: Reader,
-    filter: str | None = None,
-    max_results: MaxResults = None,
-    page_token: PageToken = None,
-    order_by: OrderBy = None,
-    return_partial_success: ReturnPartialSuccess = None,
+    listing: Listing,
 ) -> Response:
     owner, zones = await call(cloud_of(request).locations.zones, caller, project)
     link = project_link(request, owner.project_id)
-    page = list_page([views.zone(link, z) for z in zones], "name", filter, max_results, page_token)
+    page = list_page([views.zone(link, z) for z in zones], "name", listing)
     return json_response(
         ZoneList(
             id=f"projects/{owner.project_id}/zones",
@@ -123,16 +111,12 @@ async def list_machine_types(
     zone: str,
     request: Request,
     caller: Reader,
-    filter: str | None = None,
-    max_results: MaxResults = None,
-    page_token: PageToken = None,
-    order_by: OrderBy = None,
-    return_partial_success: ReturnPartialSuccess = None,
+    listing: Listing,
 ) -> Response:
     owner, types = await call(cloud_of(request).locations.machine_types, caller, project, zone)
     link = project_link(request, owner.project_id)
     rendered = [views.machine_type(link, zone, t) for t in types]
-    page = list_page(rendered, "name", filter, max_results, page_token)
+    page = list_page(rendered, "name", listing)
     return json_response(
         MachineTypeList(
             id=f"projects/{owner.project_id}/zones/{zone}/machineTypes",
@@ -156,21 +140,18 @@ async def aggregated_machine_types(
     project: str,
     request: Request,
     caller: Reader,
-    filter: str | None = None,
-    max_results: MaxResults = None,
-    page_token: PageToken = None,
-    order_by: OrderBy = None,
-    return_partial_success: ReturnPartialSuccess = None,
+    listing: Listing,
     include_all_scopes: Annotated[bool | None, Query(alias="includeAllScopes")] = None,
     service_project_number: Annotated[str | None, Query(alias="serviceProjectNumber")] = None,
 ) -> Response:
     locations = cloud_of(request).locations
     owner, zones = await call(locations.zones, caller, project)
     link = project_link(request, owner.project_id)
-    matches = compile_filter(filter)
+    matches = compile_filter(listing.filter)
+    # The catalog is the same in every zone: read it (and check the permission) once.
+    _, types = await call(locations.machine_types, caller, project, zones[0].name)
     items: dict[str, object] = {}
     for zone in zones:
-        _, types = await call(locations.machine_types, caller, project, zone.name)
         rendered = [views.machine_type(link, zone.name, t).dump() for t in types]
         items[f"zones/{zone.name}"] = {"machineTypes": [t for t in rendered if matches(t)]}
     return json_response(
@@ -206,9 +187,7 @@ async def _list_operations(
     project: str,
     scope: str,
     location: str,
-    filter: str | None,
-    max_results: int | None,
-    page_token: str | None,
+    listing: ListParams,
 ) -> Response:
     owner, rows = await call(
         cloud_of(request).operations.list_in_scope,
@@ -219,7 +198,7 @@ async def _list_operations(
     )
     link = project_link(request, owner.project_id)
     rendered = [views.operation(link, row) for row in rows]
-    page = list_page(rendered, "name", filter, max_results, page_token)
+    page = list_page(rendered, "name", listing)
     return json_response(
         OperationList(
             id=f"projects/{owner.project_id}/{scope_path(scope, location)}/operations",
@@ -253,15 +232,9 @@ async def list_global_operations(
     project: str,
     request: Request,
     caller: Reader,
-    filter: str | None = None,
-    max_results: MaxResults = None,
-    page_token: PageToken = None,
-    order_by: OrderBy = None,
-    return_partial_success: ReturnPartialSuccess = None,
+    listing: Listing,
 ) -> Response:
-    return await _list_operations(
-        request, caller, project, states.GLOBAL, "", filter, max_results, page_token
-    )
+    return await _list_operations(request, caller, project, states.GLOBAL, "", listing)
 
 
 @router.get("/global/operations/{operation}")
@@ -297,15 +270,9 @@ async def list_region_operations(
     region: str,
     request: Request,
     caller: Reader,
-    filter: str | None = None,
-    max_results: MaxResults = None,
-    page_token: PageToken = None,
-    order_by: OrderBy = None,
-    return_partial_success: ReturnPartialSuccess = None,
+    listing: Listing,
 ) -> Response:
-    return await _list_operations(
-        request, caller, project, states.REGION, region, filter, max_results, page_token
-    )
+    return await _list_operations(request, caller, project, states.REGION, region, listing)
 
 
 @router.get("/regions/{region}/operations/{operation}")
@@ -339,15 +306,9 @@ async def list_zone_operations(
     zone: str,
     request: Request,
     caller: Reader,
-    filter: str | None = None,
-    max_results: MaxResults = None,
-    page_token: PageToken = None,
-    order_by: OrderBy = None,
-    return_partial_success: ReturnPartialSuccess = None,
+    listing: Listing,
 ) -> Response:
-    return await _list_operations(
-        request, caller, project, states.ZONE, zone, filter, max_results, page_token
-    )
+    return await _list_operations(request, caller, project, states.ZONE, zone, listing)
 
 
 @router.get("/zones/{zone}/operations/{operation}")
