@@ -59,6 +59,9 @@ def _config(cloud: Cloud, log_level: str) -> uvicorn.Config:
         access_log=log_level in ("info", "debug", "trace"),
         server_header=False,
         timeout_graceful_shutdown=10,
+        # Clients pool connections and reuse them after pauses; a 5 s idle close (the
+        # default) races with their next request and resets it. 75 s is nginx's choice.
+        timeout_keep_alive=75,
     )
 
 
