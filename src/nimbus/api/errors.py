@@ -30,6 +30,10 @@ _HTTP_STATUS = {
 
 
 def error_response(error: NimbusError) -> Response:
+    if error.code == 304:
+        # Not an error on the wire: a 304 carries no body, and sending one breaks the
+        # connection that the client has already put back in its pool.
+        return Response(status_code=304)
     headers = {"WWW-Authenticate": 'Bearer realm="nimbus"'} if error.code == 401 else None
     return json_response(error.to_body(), status_code=error.code, headers=headers)
 
