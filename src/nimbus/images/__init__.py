@@ -1,0 +1,1 @@
+"""Images: the builder (mmdebstrap from Debian's packages) and the image store."""

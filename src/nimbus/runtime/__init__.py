@@ -1,0 +1,1 @@
+"""Drivers that realize instances: one interface (``driver.py``), several drivers."""
