@@ -17,6 +17,15 @@ from google.oauth2 import service_account
 from tests.servers import NimbusServer, running_server
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+# Built images outlive a test run (scripts/test shares them between its two runs).
+DEFAULT_IMAGE_CACHE = Path("/var/tmp/nimbus-test-images")
+
+
+@pytest.fixture(scope="session")
+def image_cache() -> Path:
+    """Where the built-in image is built once and reused: $NIMBUS_TEST_IMAGE_CACHE."""
+    assert os.geteuid() == 0, "instances and image builds need root"
+    return Path(os.environ.get("NIMBUS_TEST_IMAGE_CACHE") or DEFAULT_IMAGE_CACHE)
 
 
 @pytest.fixture(scope="session")

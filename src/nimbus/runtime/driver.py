@@ -130,11 +130,14 @@ class Driver(abc.ABC):
     def stop(self, instance_id: str, timeout: float) -> None:
         """Ask init to shut down; after ``timeout`` seconds, kill it. Return when
         nothing runs any more. The instance's files stay (STOPPED). No-op if STOPPED.
+
+        Raises InstanceNotFound if it was never created.
         """
 
     @abc.abstractmethod
     def reset(self, instance_id: str) -> None:
-        """Kill at once and boot again, keeping the root filesystem (a power cycle)."""
+        """Kill at once and boot again, keeping the root filesystem (a power cycle).
+        Boots a STOPPED instance; raises InstanceNotFound if it was never created."""
 
     @abc.abstractmethod
     def delete(self, instance_id: str) -> None:
@@ -148,10 +151,12 @@ class Driver(abc.ABC):
     @abc.abstractmethod
     def instance_ids(self) -> list[str]:
         """Every instance this driver holds on this host, running or not: what a
-        restarted control plane re-adopts and reconciles."""
+        restarted control plane re-adopts and reconciles. It may include an instance
+        whose create was interrupted (its status says MISSING): create or delete it."""
 
     def console_output(self, instance_id: str, start: int = 0) -> ConsoleChunk:
-        """The instance's serial console (its init's output), kept bounded on disk."""
+        """The instance's serial console (its init's output), kept bounded on disk.
+        A ``start`` past the end reads nothing from the end. InstanceNotFound if unknown."""
         raise NotSupported(f"{self.name} has no console")
 
     def stats(self, instance_id: str) -> InstanceStats:
