@@ -78,6 +78,9 @@ class NimbusServer:
             "--data-dir", str(self.data_dir),
             *self.extra_args,
         ]  # fmt: skip
+        if not any(arg.startswith("--runtime") for arg in self.extra_args):
+            # Instances run in memory unless a test asks for the real runtime.
+            command += ["--runtime", "fake"]
         if self.database_url:
             command += ["--database-url", self.database_url]
         with (self.data_dir.parent / f"{self.data_dir.name}.log").open("ab") as log:

@@ -24,6 +24,7 @@ import uvicorn
 
 from nimbus import __version__
 from nimbus.api.app import create_app
+from nimbus.api.metadata.networks import serve_in_networks
 from nimbus.services.cloud import Cloud
 from nimbus.settings import ServerSettings
 
@@ -50,9 +51,12 @@ def serve(settings: ServerSettings, log_level: str = "warning", workers: int = 1
         cloud.close()
 
 
-def _config(cloud: Cloud, log_level: str) -> uvicorn.Config:
+def _config(cloud: Cloud, log_level: str, *, lead: bool = True) -> uvicorn.Config:
+    app = create_app(cloud)
+    if lead:
+        serve_in_networks(cloud, app)
     return uvicorn.Config(
-        create_app(cloud),
+        app,
         host=cloud.settings.host,
         port=cloud.settings.port,
         log_level=log_level,
@@ -128,7 +132,7 @@ def _worker(settings: ServerSettings, listener: socket.socket, log_level: str, l
     cloud = Cloud.assemble(settings)
     try:
         cloud.serve_background(lead=lead)
-        _Server(_config(cloud, log_level)).run(sockets=[listener])
+        _Server(_config(cloud, log_level, lead=lead)).run(sockets=[listener])
     finally:
         cloud.close()
 

@@ -29,6 +29,16 @@ class ServerSettings:
     max_body_bytes: int = 16 * 1024 * 1024
     # Test-only controls (run a controller now...), apart from the Google surface.
     test_controls: bool = False
+    # How instances run: "container" (an OCI runtime) or "fake" (in memory, for tests).
+    runtime: str = "container"
+    # Built images, shared by every data dir on the machine (None: under the data dir).
+    image_cache: Path | None = None
+    # Seconds an instance's init gets to shut down before it is killed.
+    stop_timeout: float = 30.0
+
+    @property
+    def image_cache_dir(self) -> Path:
+        return self.image_cache or self.data_dir / "image-cache"
 
     @property
     def db_url(self) -> str:

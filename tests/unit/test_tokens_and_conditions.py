@@ -35,7 +35,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 def cloud(tmp_path: Path, clock: MovableClock) -> Iterator[Cloud]:
-    built = Cloud.assemble(ServerSettings(data_dir=tmp_path), clock=clock)
+    built = Cloud.assemble(ServerSettings(data_dir=tmp_path, runtime="fake"), clock=clock)
     built.start()
     yield built
     built.close()

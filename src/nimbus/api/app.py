@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from nimbus import __version__
 from nimbus.api import errors, health, testing
+from nimbus.api.compute.images import router as compute_images_router
+from nimbus.api.compute.instances import router as compute_instances_router
 from nimbus.api.compute.routes import router as compute_router
 from nimbus.api.iam.routes import router as iam_router
 from nimbus.api.oauth2.routes import router as oauth2_router
@@ -43,6 +45,8 @@ def create_app(cloud: Cloud) -> FastAPI:
         resourcemanager_v1_router,
         resourcemanager_v3_router,
         compute_router,
+        compute_instances_router,
+        compute_images_router,
         storage_buckets_router,
         storage_objects_router,
         storage_uploads_router,

@@ -84,7 +84,12 @@ def _len(value: object) -> object:
     return len(value) if isinstance(value, list | dict | str) else value
 
 
-_TRANSFORMS = {"basename": _basename, "list": _list, "len": _len}
+def _yesno(value: object) -> object:
+    """gcloud's ``yesno(yes=true, no='')``, as its instance tables show PREEMPTIBLE."""
+    return "true" if value is True else ""
+
+
+_TRANSFORMS = {"basename": _basename, "list": _list, "len": _len, "yesno": _yesno}
 
 
 def parse_format(spec: str) -> Format:

@@ -129,3 +129,9 @@ class Unavailable(NimbusError):
     code = 503
     status = "UNAVAILABLE"
     reason = "backendError"
+
+
+class ResourceExhausted(NimbusError):
+    code = 429
+    status = "RESOURCE_EXHAUSTED"
+    reason = "resourceExhausted"

@@ -7,12 +7,20 @@ live in one process, as the tests do.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from nimbus.blobs import BlobStore
+from nimbus.controllers.host import ComputeHost, assemble_host
+from nimbus.controllers.images import ImageLibrary
+from nimbus.controllers.instances import InstanceController
 from nimbus.core.clock import Clock, SystemClock
+from nimbus.services.compute.images import Images
+from nimbus.services.compute.instances import Instances
+from nimbus.services.compute.metadata_server import MetadataService
+from nimbus.services.compute.networks import Networks
 from nimbus.services.compute.projects import ComputeProjects
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.catalog import RoleCatalog, load_catalog
@@ -59,6 +67,13 @@ class Cloud:
     operations: Operations
     locations: Locations
     compute_projects: ComputeProjects
+    host: ComputeHost
+    images: Images
+    networks: Networks
+    instances: Instances
+    image_library: ImageLibrary
+    instance_controller: InstanceController
+    metadata: MetadataService
     blobs: BlobStore
     storage_usage: StorageUsage
     buckets: Buckets
@@ -68,6 +83,8 @@ class Cloud:
     lifecycle: Lifecycle
     hmac_keys: HmacKeys
     signed_urls: SignedUrls
+    # Clean-up of parts added after assembly (in-network servers), run by ``close``.
+    on_close: list[Callable[[], None]] = dataclasses.field(default_factory=list)
 
     @classmethod
     def assemble(cls, settings: ServerSettings, clock: Clock | None = None) -> Cloud:
@@ -84,6 +101,18 @@ class Cloud:
         objects = Objects(db, authorizer, blobs, usage, clock)
         keys = Keys(db, accounts, clock)
         hmac_keys = HmacKeys(db, authorizer, clock)
+        host = assemble_host(settings)
+        images = Images(db, authorizer, operations, clock)
+        library = ImageLibrary(images, settings.data_dir / "images", host.build_debian)
+        controller = InstanceController(
+            db,
+            clock,
+            operations,
+            host.driver,
+            library,
+            host.networks,
+            stop_timeout=settings.stop_timeout,
+        )
         return cls(
             settings=settings,
             db=db,
@@ -102,6 +131,23 @@ class Cloud:
             operations=operations,
             locations=Locations(db, authorizer),
             compute_projects=ComputeProjects(db, authorizer, operations),
+            host=host,
+            images=images,
+            networks=Networks(db, authorizer, clock),
+            instances=Instances(
+                db,
+                authorizer,
+                operations,
+                images,
+                accounts,
+                clock,
+                external_pool=host.external_pool,
+                driver=host.driver,
+                wake=controller.wake,
+            ),
+            image_library=library,
+            instance_controller=controller,
+            metadata=MetadataService(db, tokens, clock),
             blobs=blobs,
             storage_usage=usage,
             buckets=Buckets(db, authorizer, policies, clock),
@@ -127,6 +173,8 @@ class Cloud:
             self.settings.owner_key_path,
             self.settings.public_url,
         )
+        # The built-in image is listed (PENDING) from the start; its build runs later.
+        self.images.ensure_builtin()
         if self.settings.anonymous_principal == "owner":
             self.settings = dataclasses.replace(
                 self.settings, anonymous_principal=f"serviceAccount:{owner}"
@@ -144,6 +192,8 @@ class Cloud:
         self.storage_usage.start()
         if lead:
             self.lifecycle.start()
+            self.image_library.start()
+            self.instance_controller.start()
 
     def _referenced_blobs(self, blob_ids: list[str]) -> set[str]:
         with self.db.read() as session:
@@ -153,6 +203,9 @@ class Cloud:
             return {blob_id for blob_id in found if blob_id}
 
     def close(self) -> None:
+        for step in self.on_close:
+            step()
+        self.instance_controller.stop()
         self.lifecycle.stop()
         self.storage_usage.stop()
         self.db.dispose()

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from nimbus.cli import output
+from nimbus.cli.commands import compute_images, compute_instances, compute_ssh
 from nimbus.cli.context import Context, context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy
@@ -23,6 +24,10 @@ operations = typer.Typer(name="operations", help="Long-running operations.", no_
 machine_types = typer.Typer(name="machine-types", help="Machine types.", no_args_is_help=True)
 for group in (zones, regions, project_info, operations, machine_types):
     app.add_typer(group)
+app.add_typer(compute_instances.app)
+app.add_typer(compute_images.app)
+app.command("ssh", context_settings={"allow_extra_args": True})(compute_ssh.ssh)
+app.command("scp")(compute_ssh.scp)
 
 ZONES_FORMAT = "table(name, region.basename():label=REGION, status)"
 REGIONS_FORMAT = "table(name, status, zones.len():label=ZONES)"

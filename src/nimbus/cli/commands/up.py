@@ -48,6 +48,21 @@ def up(
             help="Serve test-only controls under /_nimbus/test/ (never in production).",
         ),
     ] = False,
+    runtime: Annotated[
+        str,
+        typer.Option(
+            envvar="NIMBUS_RUNTIME",
+            help="How instances run: container (an OCI runtime) or fake (in memory, tests).",
+        ),
+    ] = "container",
+    image_cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--image-cache",
+            envvar="NIMBUS_IMAGE_CACHE",
+            help="Where built images are kept (default: in the data dir); may be shared.",
+        ),
+    ] = None,
 ) -> None:
     """Run Nimbus in the foreground until interrupted."""
     from nimbus.server import serve
@@ -60,8 +75,16 @@ def up(
         database_url=database_url,
         anonymous_principal=_anonymous(allow_anonymous),
         test_controls=enable_test_controls,
+        runtime=_runtime(runtime),
+        image_cache=image_cache.expanduser().resolve() if image_cache else None,
     )
     serve(settings, log_level=log_level, workers=workers)
+
+
+def _runtime(value: str) -> str:
+    if value not in ("container", "fake"):
+        raise typer.BadParameter("expected 'container' or 'fake'")
+    return value
 
 
 def _anonymous(value: str | None) -> str | None:

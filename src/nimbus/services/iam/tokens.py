@@ -171,6 +171,18 @@ class Tokens:
         )
         return token
 
+    def issue_for_account(
+        self, session: Session, account: ServiceAccount, scope: str
+    ) -> IssuedToken:
+        """A token for an account acting through Nimbus itself (an instance's metadata
+        server), not through one of its keys."""
+        return self._issue(
+            session,
+            principal=f"serviceAccount:{account.email}",
+            scope=scope,
+            service_account_id=account.unique_id,
+        )
+
     def revoke(self, token: str) -> None:
         with self.db.write() as session:
             digest = token_hash(token)

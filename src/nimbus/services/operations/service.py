@@ -67,6 +67,32 @@ class Operations:
         user: str,
         done: bool = False,
     ) -> Operation:
+        return self.record_for_number(
+            session,
+            project.number,
+            scope=scope,
+            location=location,
+            operation_type=operation_type,
+            target_link=target_link,
+            target_id=target_id,
+            user=user,
+            done=done,
+        )
+
+    def record_for_number(
+        self,
+        session: Session,
+        project_number: int,
+        *,
+        scope: str,
+        location: str,
+        operation_type: str,
+        target_link: str,
+        target_id: str,
+        user: str,
+        done: bool = False,
+        request_id: str | None = None,
+    ) -> Operation:
         now = self.clock.now()
         operation_id = new_numeric_id()
         operation = Operation(
@@ -74,7 +100,7 @@ class Operations:
             name=new_operation_name(operation_id),
             scope=scope,
             location=location,
-            project_number=project.number,
+            project_number=project_number,
             operation_type=operation_type,
             target_link=target_link,
             target_id=target_id,
@@ -84,6 +110,7 @@ class Operations:
             insert_time=now,
             start_time=now if done else None,
             end_time=now if done else None,
+            request_id=request_id,
         )
         session.add(operation)
         session.flush()

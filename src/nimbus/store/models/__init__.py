@@ -1,7 +1,14 @@
 """Every table, imported here so that Alembic and the app see one metadata."""
 
 from nimbus.store.base import Base
-from nimbus.store.models.compute import ComputeProject
+from nimbus.store.models.compute import (
+    ComputeProject,
+    GuestAttribute,
+    Image,
+    Instance,
+    Network,
+    Subnetwork,
+)
 from nimbus.store.models.iam import (
     AccessToken,
     CustomRole,
@@ -28,8 +35,12 @@ __all__ = [
     "Bucket",
     "ComputeProject",
     "CustomRole",
+    "GuestAttribute",
     "HmacKey",
     "IamPolicy",
+    "Image",
+    "Instance",
+    "Network",
     "OAuthClient",
     "Operation",
     "Organization",
@@ -43,4 +54,5 @@ __all__ = [
     "StorageByteChange",
     "StorageOperationCount",
     "StoredObject",
+    "Subnetwork",
 ]

@@ -35,3 +35,5 @@ class Operation(Base):
     insert_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     start_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     end_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The caller's ``requestId``: the same request again answers with this operation.
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

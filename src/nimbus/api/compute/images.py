@@ -1,0 +1,145 @@
+"""compute/v1 ``images`` and ``networks``/``subnetworks`` reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from nimbus.api.auth import authenticated, scopes
+from nimbus.api.body import parse_json_object
+from nimbus.api.compute import instance_views, views
+from nimbus.api.compute.links import project_link
+from nimbus.api.compute.listing import Listing, list_page
+from nimbus.api.deps import call, cloud_of
+from nimbus.api.responses import json_response
+from nimbus.core.errors import InvalidArgument
+from nimbus.services.caller import Caller
+from nimbus.wire.compute_instances import ImageList, NetworkList, SubnetworkList
+
+router = APIRouter(prefix="/compute/v1/projects/{project}")
+Reader = Annotated[
+    Caller, Depends(authenticated(scopes("compute", "compute.readonly", read_only=True)))
+]
+Writer = Annotated[Caller, Depends(authenticated(scopes("compute")))]
+RequestId = Annotated[str | None, Query(alias="requestId", max_length=64)]
+
+
+@router.get("/global/images")
+async def list_images(project: str, request: Request, caller: Reader, listing: Listing) -> Response:
+    owner, rows = await call(cloud_of(request).images.list_all, caller, project)
+    link = project_link(request, owner.project_id)
+    page = list_page([instance_views.image(link, row) for row in rows], "name", listing)
+    return json_response(
+        ImageList(
+            id=f"projects/{owner.project_id}/global/images",
+            items=page.items,
+            next_page_token=page.next_page_token,
+            self_link=f"{link}/global/images",
+        )
+    )
+
+
+@router.get("/global/images/family/{family}")
+async def get_image_from_family(
+    project: str, family: str, request: Request, caller: Reader
+) -> Response:
+    owner, row = await call(cloud_of(request).images.from_family, caller, project, family)
+    return json_response(instance_views.image(project_link(request, owner.project_id), row))
+
+
+@router.get("/global/images/{name}")
+async def get_image(project: str, name: str, request: Request, caller: Reader) -> Response:
+    owner, row = await call(cloud_of(request).images.get, caller, project, name)
+    return json_response(instance_views.image(project_link(request, owner.project_id), row))
+
+
+@router.post("/global/images/{name}/deprecate")
+async def deprecate_image(
+    project: str, name: str, request: Request, caller: Writer, request_id: RequestId = None
+) -> Response:
+    body: dict[str, Any] = await parse_json_object(request, allow_empty=True)
+    link = f"{project_link(request, project)}/global/images/{name}"
+    owner, operation = await call(
+        cloud_of(request).images.deprecate, caller, project, name, body, link
+    )
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
+
+
+@router.post("/global/images/{name}/setLabels")
+async def set_image_labels(project: str, name: str, request: Request, caller: Writer) -> Response:
+    body = await parse_json_object(request)
+    labels = body.get("labels") or {}
+    if not isinstance(labels, dict):
+        raise InvalidArgument("Invalid value for field 'labels'.")
+    link = f"{project_link(request, project)}/global/images/{name}"
+    owner, operation = await call(
+        cloud_of(request).images.set_labels,
+        caller,
+        project,
+        name,
+        labels,
+        body.get("labelFingerprint"),
+        link,
+    )
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
+
+
+@router.delete("/global/images/{name}")
+async def delete_image(
+    project: str, name: str, request: Request, caller: Writer, request_id: RequestId = None
+) -> Response:
+    link = f"{project_link(request, project)}/global/images/{name}"
+    owner, operation = await call(cloud_of(request).images.delete, caller, project, name, link)
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
+
+
+@router.get("/global/networks")
+async def list_networks(
+    project: str, request: Request, caller: Reader, listing: Listing
+) -> Response:
+    networks = cloud_of(request).networks
+    owner, rows = await call(networks.list_all, caller, project)
+    _, subnets = await call(networks.subnetworks, caller, project, None)
+    link = project_link(request, owner.project_id)
+    rendered = [
+        instance_views.network(link, row, [s for n, s in subnets if n.id == row.id]) for row in rows
+    ]
+    page = list_page(rendered, "name", listing)
+    return json_response(
+        NetworkList(
+            id=f"projects/{owner.project_id}/global/networks",
+            items=page.items,
+            next_page_token=page.next_page_token,
+            self_link=f"{link}/global/networks",
+        )
+    )
+
+
+@router.get("/global/networks/{name}")
+async def get_network(project: str, name: str, request: Request, caller: Reader) -> Response:
+    networks = cloud_of(request).networks
+    owner, row = await call(networks.get, caller, project, name)
+    _, subnets = await call(networks.subnetworks, caller, project, None)
+    link = project_link(request, owner.project_id)
+    mine = [s for n, s in subnets if n.id == row.id]
+    return json_response(instance_views.network(link, row, mine))
+
+
+@router.get("/regions/{region}/subnetworks")
+async def list_subnetworks(
+    project: str, region: str, request: Request, caller: Reader, listing: Listing
+) -> Response:
+    owner, pairs = await call(cloud_of(request).networks.subnetworks, caller, project, region)
+    link = project_link(request, owner.project_id)
+    rendered = [instance_views.subnetwork(link, n, s) for n, s in pairs]
+    page = list_page(rendered, "name", listing)
+    return json_response(
+        SubnetworkList(
+            id=f"projects/{owner.project_id}/regions/{region}/subnetworks",
+            items=page.items,
+            next_page_token=page.next_page_token,
+            self_link=f"{link}/regions/{region}/subnetworks",
+        )
+    )

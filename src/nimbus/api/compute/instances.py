@@ -1,0 +1,316 @@
+"""compute/v1 ``instances``: parse, call the service, render."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from nimbus.api.auth import authenticated, scopes
+from nimbus.api.body import parse_json_object
+from nimbus.api.compute import instance_views, views
+from nimbus.api.compute.links import project_link
+from nimbus.api.compute.listing import Listing, list_page
+from nimbus.api.deps import call, cloud_of
+from nimbus.api.responses import json_response
+from nimbus.core.errors import InvalidArgument, NotFound
+from nimbus.core.filters import compile_filter
+from nimbus.services.caller import Caller
+from nimbus.services.compute.instance_requests import parse_instance
+from nimbus.services.compute.instances import InstanceRef
+from nimbus.services.locations import catalog
+from nimbus.wire.compute_instances import InstanceList, SerialPortOutput
+
+router = APIRouter(prefix="/compute/v1/projects/{project}")
+Reader = Annotated[
+    Caller, Depends(authenticated(scopes("compute", "compute.readonly", read_only=True)))
+]
+Writer = Annotated[Caller, Depends(authenticated(scopes("compute")))]
+RequestId = Annotated[str | None, Query(alias="requestId", max_length=64)]
+
+
+def _links(request: Request, project: str, zone: str, name: str) -> tuple[str, str]:
+    link = project_link(request, project)
+    return link, f"{link}/zones/{zone}/instances/{name}"
+
+
+@router.post("/zones/{zone}/instances")
+async def insert_instance(
+    project: str, zone: str, request: Request, caller: Writer, request_id: RequestId = None
+) -> Response:
+    catalog.zone(zone)
+    body = await parse_json_object(request)
+    parsed = parse_instance(body, zone)
+    link = project_link(request, project)
+    owner, operation = await call(
+        cloud_of(request).instances.insert, caller, project, zone, parsed, link, request_id
+    )
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
+
+
+@router.get("/zones/{zone}/instances")
+async def list_instances(
+    project: str, zone: str, request: Request, caller: Reader, listing: Listing
+) -> Response:
+    owner, rows = await call(cloud_of(request).instances.list_in_zone, caller, project, zone)
+    link = project_link(request, owner.project_id)
+    page = list_page([instance_views.instance(link, row) for row in rows], "name", listing)
+    return json_response(
+        InstanceList(
+            id=f"projects/{owner.project_id}/zones/{zone}/instances",
+            items=page.items,
+            next_page_token=page.next_page_token,
+            self_link=f"{link}/zones/{zone}/instances",
+        )
+    )
+
+
+@router.get("/aggregated/instances")
+async def aggregated_instances(
+    project: str,
+    request: Request,
+    caller: Reader,
+    listing: Listing,
+    include_all_scopes: Annotated[bool | None, Query(alias="includeAllScopes")] = None,
+    service_project_number: Annotated[str | None, Query(alias="serviceProjectNumber")] = None,
+) -> Response:
+    owner, rows = await call(cloud_of(request).instances.list_all, caller, project)
+    link = project_link(request, owner.project_id)
+    matches = compile_filter(listing.filter)
+    items: dict[str, Any] = {
+        f"zones/{zone}": {
+            "warning": {
+                "code": "NO_RESULTS_ON_PAGE",
+                "message": "There are no results for scope 'zones/" + zone + "' on this page.",
+                "data": [{"key": "scope", "value": f"zones/{zone}"}],
+            }
+        }
+        for zone in catalog.ZONES
+    }
+    for row in rows:
+        rendered = instance_views.instance(link, row).dump()
+        if matches(rendered):
+            entry = items[f"zones/{row.zone}"]
+            entry.pop("warning", None)
+            entry.setdefault("instances", []).append(rendered)
+    return json_response(
+        {
+            "kind": "compute#instanceAggregatedList",
+            "id": f"projects/{owner.project_id}/aggregated/instances",
+            "items": items,
+            "selfLink": f"{link}/aggregated/instances",
+        }
+    )
+
+
+@router.get("/zones/{zone}/instances/{name}")
+async def get_instance(
+    project: str, zone: str, name: str, request: Request, caller: Reader
+) -> Response:
+    ref = InstanceRef(project, zone, name)
+    owner, row = await call(cloud_of(request).instances.get, caller, ref)
+    return json_response(instance_views.instance(project_link(request, owner.project_id), row))
+
+
+@router.delete("/zones/{zone}/instances/{name}")
+async def delete_instance(
+    project: str,
+    zone: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    request_id: RequestId = None,
+) -> Response:
+    return await _power(request, caller, project, zone, name, "delete", request_id)
+
+
+@router.post("/zones/{zone}/instances/{name}/start")
+async def start_instance(
+    project: str,
+    zone: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    request_id: RequestId = None,
+) -> Response:
+    return await _power(request, caller, project, zone, name, "start", request_id)
+
+
+@router.post("/zones/{zone}/instances/{name}/stop")
+async def stop_instance(
+    project: str,
+    zone: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    request_id: RequestId = None,
+    discard_local_ssd: Annotated[bool | None, Query(alias="discardLocalSsd")] = None,
+) -> Response:
+    return await _power(request, caller, project, zone, name, "stop", request_id)
+
+
+@router.post("/zones/{zone}/instances/{name}/reset")
+async def reset_instance(
+    project: str,
+    zone: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    request_id: RequestId = None,
+) -> Response:
+    return await _power(request, caller, project, zone, name, "reset", request_id)
+
+
+async def _power(
+    request: Request,
+    caller: Caller,
+    project: str,
+    zone: str,
+    name: str,
+    verb: str,
+    request_id: str | None,
+) -> Response:
+    instances = cloud_of(request).instances
+    action = {
+        "start": instances.start,
+        "stop": instances.stop,
+        "reset": instances.reset,
+        "delete": instances.delete,
+    }[verb]
+    _, link = _links(request, project, zone, name)
+    owner, operation = await call(
+        action, caller, InstanceRef(project, zone, name), link, request_id
+    )
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
+
+
+@router.post("/zones/{zone}/instances/{name}/setMetadata")
+async def set_metadata(
+    project: str,
+    zone: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    request_id: RequestId = None,
+) -> Response:
+    body = await parse_json_object(request)
+    items = body.get("items") or []
+    if not isinstance(items, list):
+        raise InvalidArgument("Invalid value for field 'metadata.items'.")
+    _, link = _links(request, project, zone, name)
+    owner, operation = await call(
+        cloud_of(request).instances.set_metadata,
+        caller,
+        InstanceRef(project, zone, name),
+        items,
+        body.get("fingerprint"),
+        link,
+    )
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
+
+
+@router.post("/zones/{zone}/instances/{name}/setLabels")
+async def set_labels(
+    project: str,
+    zone: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    request_id: RequestId = None,
+) -> Response:
+    body = await parse_json_object(request)
+    labels = body.get("labels") or {}
+    if not isinstance(labels, dict):
+        raise InvalidArgument("Invalid value for field 'labels'.")
+    _, link = _links(request, project, zone, name)
+    owner, operation = await call(
+        cloud_of(request).instances.set_labels,
+        caller,
+        InstanceRef(project, zone, name),
+        labels,
+        body.get("labelFingerprint"),
+        link,
+    )
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
+
+
+@router.post("/zones/{zone}/instances/{name}/setTags")
+async def set_tags(
+    project: str,
+    zone: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    request_id: RequestId = None,
+) -> Response:
+    body = await parse_json_object(request)
+    tags = body.get("items") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InvalidArgument("Invalid value for field 'tags.items'.")
+    _, link = _links(request, project, zone, name)
+    owner, operation = await call(
+        cloud_of(request).instances.set_tags,
+        caller,
+        InstanceRef(project, zone, name),
+        tags,
+        body.get("fingerprint"),
+        link,
+    )
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
+
+
+@router.get("/zones/{zone}/instances/{name}/serialPort")
+async def get_serial_port_output(
+    project: str,
+    zone: str,
+    name: str,
+    request: Request,
+    caller: Reader,
+    port: int = 1,
+    start: int = 0,
+) -> Response:
+    if port not in (1, 2, 3, 4):
+        raise InvalidArgument(f"Invalid value for field 'port': '{port}'. It must be 1 to 4.")
+    ref = InstanceRef(project, zone, name)
+    chunk = await call(cloud_of(request).instances.serial_output, caller, ref, start)
+    _, link = _links(request, project, zone, name)
+    return json_response(
+        SerialPortOutput(
+            contents=chunk.contents.decode("utf-8", errors="replace") if port == 1 else "",
+            start=str(chunk.start),
+            next=str(chunk.next_start),
+            self_link=f"{link}/serialPort",
+        )
+    )
+
+
+@router.get("/zones/{zone}/instances/{name}/getGuestAttributes")
+async def get_guest_attributes(
+    project: str,
+    zone: str,
+    name: str,
+    request: Request,
+    caller: Reader,
+    query_path: Annotated[str | None, Query(alias="queryPath")] = None,
+    variable_key: Annotated[str | None, Query(alias="variableKey")] = None,
+) -> Response:
+    ref = InstanceRef(project, zone, name)
+    wanted = (variable_key or query_path or "").strip("/")
+    namespace = wanted.split("/", 1)[0] or None
+    rows = await call(cloud_of(request).instances.guest_attributes, caller, ref, namespace)
+    _, link = _links(request, project, zone, name)
+    body: dict[str, Any] = {
+        "kind": "compute#guestAttributes",
+        "selfLink": f"{link}/getGuestAttributes",
+    }
+    if variable_key:
+        found = [r.value for r in rows if f"{r.namespace}/{r.key}" == wanted]
+        if not found:
+            raise NotFound(f"The guest attribute path '{variable_key}' was not found.")
+        body.update(variableKey=variable_key, variableValue=found[0])
+    else:
+        body["queryPath"] = query_path or ""
+        items = [{"namespace": r.namespace, "key": r.key, "value": r.value} for r in rows]
+        body["queryValue"] = {"items": items}
+    return json_response(body)

@@ -1,0 +1,22 @@
+"""Hooking in-network serving (metadata server, API relay) onto this host's networks."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp
+
+from nimbus.api.metadata.serving import NetworkServices
+from nimbus.controllers.fabric_networks import FabricNetworks
+from nimbus.services.cloud import Cloud
+
+
+def serve_in_networks(cloud: Cloud, app: ASGIApp) -> None:
+    """In the lead process: serve every network there is, and each new one at once."""
+    networks = cloud.host.networks
+    if not isinstance(networks, FabricNetworks):
+        return  # the fake runtime: instances have no network to serve
+    fabric = networks.fabric
+    services = NetworkServices(fabric.listen, cloud.metadata, app)
+    networks.listeners.append(services.serve)
+    for network_id in fabric.network_ids():
+        services.serve(network_id)
+    cloud.on_close.append(services.close)

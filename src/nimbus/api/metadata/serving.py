@@ -1,0 +1,77 @@
+"""Serving inside VPC networks: in each network's router namespace, the metadata server
+on 169.254.169.254:80 and a relay of the whole API on 169.254.169.254:8080.
+
+The sockets are bound inside the namespaces (the fabric makes them); this process
+serves them from one event loop of its own, next to the main server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from nimbus.api.metadata.app import metadata_app
+from nimbus.services.compute.metadata_server import MetadataService
+
+log = logging.getLogger("nimbus.metadata")
+METADATA_ADDRESS = "169.254.169.254"
+METADATA_PORT = 80
+API_RELAY_PORT = 8080
+Listen = Callable[[str, str, int], socket.socket]
+
+
+class _QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signals to the main server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class NetworkServices:
+    def __init__(self, listen: Listen, metadata: MetadataService, api: ASGIApp) -> None:
+        self.listen = listen
+        self.metadata = metadata
+        self.api = api
+        self._served: set[str] = set()
+        self._servers: list[_QuietServer] = []
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="in-network", daemon=True
+        )
+        self._thread.start()
+
+    def serve(self, network_id: str) -> None:
+        """Serve one network (again after a restart); no-op if it is served already."""
+        with self._lock:
+            if network_id in self._served:
+                return
+            apps: list[tuple[int, ASGIApp]] = [
+                (METADATA_PORT, metadata_app(self.metadata, int(network_id))),
+                (API_RELAY_PORT, self.api),
+            ]
+            for port, app in apps:
+                sock = self.listen(network_id, METADATA_ADDRESS, port)
+                config = uvicorn.Config(
+                    app, lifespan="off", log_level="warning", access_log=False,
+                    server_header=False, timeout_keep_alive=75,
+                )  # fmt: skip
+                server = _QuietServer(config)
+                self._servers.append(server)
+                asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), self._loop)
+            self._served.add(network_id)
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.should_exit = True
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)

@@ -1,0 +1,63 @@
+"""Instance networks on this host's fabric (``nimbus.net``): each VPC network a router
+namespace, each instance a namespace of its own plugged into it."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from pathlib import Path
+
+from nimbus.controllers.instance_world import InstanceView
+from nimbus.net.fabric import Fabric, Subnet
+from nimbus.services.compute.addresses import instance_mac
+from nimbus.settings import ServerSettings
+
+# Where an instance reaches Nimbus: the metadata server's address, as on Google Cloud,
+# with the API relayed on a port of its own.
+METADATA_ADDRESS = "169.254.169.254"
+API_RELAY_PORT = 8080
+
+
+class FabricNetworks:
+    def __init__(self, fabric: Fabric, settings: ServerSettings) -> None:
+        self.fabric = fabric
+        self.settings = settings
+        # Called with a network's id once it exists (to serve the metadata server in it).
+        self.listeners: list[Callable[[str], None]] = []
+
+    def attach(self, instance: InstanceView) -> Path | None:
+        subnets = [
+            Subnet(
+                name=f"{name}-{region}",
+                cidr=ipaddress.IPv4Network(cidr),
+                gateway=ipaddress.IPv4Address(gateway),
+            )
+            for name, region, cidr, gateway in instance.network_subnets
+        ]
+        network_id = str(instance.network_id)
+        self.fabric.ensure_network(network_id, subnets)
+        for listener in self.listeners:
+            listener(network_id)
+        own = next(s for s in subnets if str(s.cidr) == instance.subnet_cidr)
+        return self.fabric.attach(
+            network_id,
+            instance.key,
+            ipaddress.IPv4Address(instance.network_ip),
+            own,
+            external=ipaddress.IPv4Address(instance.nat_ip) if instance.nat_ip else None,
+            mac=instance_mac(instance.id),
+        )
+
+    def detach(self, instance: InstanceView) -> None:
+        self.fabric.detach(instance.key)
+
+    def environment(self, instance: InstanceView) -> dict[str, str]:
+        api = f"http://{METADATA_ADDRESS}:{API_RELAY_PORT}"
+        return {
+            # google-cloud-storage (and other Google clients) honour it and keep
+            # authenticating with the metadata server's tokens.
+            "API_ENDPOINT_OVERRIDE": api,
+            "NIMBUS_API_ENDPOINT": api,
+            "GCE_METADATA_HOST": METADATA_ADDRESS,
+            "GOOGLE_CLOUD_PROJECT": instance.project_id,
+        }
