@@ -146,6 +146,14 @@ def test_storage_from_inside_follows_scopes(real: NimbusServer, user: Cli, proje
             f"{real.url}/storage/v1/b/{bucket}/o/inside.txt", params={"alt": "media"}
         )
         assert stored.content == b"written inside"
+    # Instances reach each other by name (Google's internal DNS), and nothing outside.
+    found = ssh(user, project, "reader",
+                f"getent hosts writer.{ZONE}.c.{project}.internal && getent hosts writer && "
+                "timeout 3 bash -c '</dev/tcp/writer/22' && echo reached")  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.count("writer") == 2 and "reached" in found.stdout
+    outside = ssh(user, project, "reader", "getent hosts deb.debian.org || echo unresolved")
+    assert outside.stdout.strip() == "unresolved"
     # Each instance sees its own metadata only.
     seen = ssh(user, project, "reader",
                "curl -sf -H 'Metadata-Flavor: Google' "

@@ -51,6 +51,9 @@ class FabricNetworks:
     def detach(self, instance: InstanceView) -> None:
         self.fabric.detach(instance.key)
 
+    def nameservers(self, instance: InstanceView) -> tuple[str, ...]:
+        return (METADATA_ADDRESS,)
+
     def environment(self, instance: InstanceView) -> dict[str, str]:
         api = f"http://{METADATA_ADDRESS}:{API_RELAY_PORT}"
         return {

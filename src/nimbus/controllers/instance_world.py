@@ -37,6 +37,12 @@ class InstanceView:
         """Google's zonal DNS name."""
         return f"{self.name}.{self.zone}.c.{self.project_id}.internal"
 
+    @property
+    def search_domains(self) -> tuple[str, ...]:
+        """Google's search path, so that a bare instance name resolves."""
+        return (f"{self.zone}.c.{self.project_id}.internal", f"c.{self.project_id}.internal",
+                "google.internal")  # fmt: skip
+
 
 class ImageRoots(Protocol):
     def root_for(self, image_id: int) -> Path | None:
@@ -52,6 +58,9 @@ class InstanceNetworks(Protocol):
     def environment(self, instance: InstanceView) -> dict[str, str]:
         """Variables every process of the instance sees (API_ENDPOINT_OVERRIDE...)."""
 
+    def nameservers(self, instance: InstanceView) -> tuple[str, ...]:
+        """The instance's DNS servers (none: it keeps the image's resolver)."""
+
 
 class NoNetworks:
     """Instances without a network (the fake runtime)."""
@@ -64,3 +73,6 @@ class NoNetworks:
 
     def environment(self, instance: InstanceView) -> dict[str, str]:
         return {}
+
+    def nameservers(self, instance: InstanceView) -> tuple[str, ...]:
+        return ()

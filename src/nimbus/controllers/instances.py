@@ -223,6 +223,8 @@ class InstanceController:
                     },
                     environment=self.networks.environment(view),
                     cpus=_cpus_for(view),
+                    nameservers=self.networks.nameservers(view),
+                    search_domains=view.search_domains,
                 )
             )
             self.driver.start(view.key)

@@ -1,5 +1,5 @@
 """The files that make an image this instance, written into its overlay's upper layer
-before the first boot: name, hosts, environment, machine id.
+before the first boot: name, hosts, resolver, environment, machine id.
 
 The upper layer is empty then, so nothing in it can be a symlink pointing out of the
 instance; directories we create take their owner and mode from the image's.
@@ -29,6 +29,9 @@ def validate(spec: InstanceSpec) -> None:
     for key, value in spec.environment.items():
         if not _VARIABLE.match(key) or "\n" in value or "\0" in value:
             raise BuildAborted(f"invalid environment variable {key!r}")
+    for word in (*spec.nameservers, *spec.search_domains):
+        if not word or any(c.isspace() for c in word):
+            raise BuildAborted(f"invalid resolver entry {word!r}")
     for address, names in spec.hosts.items():
         if any(c.isspace() for c in address) or "\n" in names:
             raise BuildAborted(f"invalid hosts entry {address!r}")
@@ -43,6 +46,8 @@ def write(spec: InstanceSpec, upper: Path, lower: Path) -> None:
     }
     if spec.environment:
         files[ENVIRONMENT_DROP_IN] = default_environment(spec.environment)
+    if spec.nameservers:
+        files["etc/resolv.conf"] = resolv_conf(spec.nameservers, spec.search_domains)
     for relative, text in files.items():
         _make_parents(upper, lower, Path(relative).parent)
         target = upper / relative
@@ -62,6 +67,13 @@ def hosts(hostname: str, extra: Mapping[str, str]) -> str:
         # Debian's convention when the instance's own address is not known here.
         lines.append(f"127.0.1.1\t{' '.join(dict.fromkeys([hostname, short_hostname(hostname)]))}")
     lines += [f"{address}\t{names}" for address, names in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+def resolv_conf(nameservers: tuple[str, ...], search: tuple[str, ...]) -> str:
+    lines = [f"nameserver {server}" for server in nameservers]
+    if search:
+        lines.append(f"search {' '.join(search)}")
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ from starlette.types import ASGIApp
 from nimbus.api.metadata.serving import NetworkServices
 from nimbus.controllers.fabric_networks import FabricNetworks
 from nimbus.services.cloud import Cloud
+from nimbus.services.compute.internal_dns import InternalDns
 
 
 def serve_in_networks(cloud: Cloud, app: ASGIApp) -> None:
@@ -15,7 +16,7 @@ def serve_in_networks(cloud: Cloud, app: ASGIApp) -> None:
     if not isinstance(networks, FabricNetworks):
         return  # the fake runtime: instances have no network to serve
     fabric = networks.fabric
-    services = NetworkServices(fabric.listen, cloud.metadata, app)
+    services = NetworkServices(fabric.listen, cloud.metadata, InternalDns(cloud.db), app)
     networks.listeners.append(services.serve)
     for network_id in fabric.network_ids():
         services.serve(network_id)

@@ -1,5 +1,5 @@
 """Serving inside VPC networks: in each network's router namespace, the metadata server
-on 169.254.169.254:80 and a relay of the whole API on 169.254.169.254:8080.
+on 169.254.169.254:80, a relay of the whole API on :8080, and internal DNS on :53.
 
 The sockets are bound inside the namespaces (the fabric makes them); this process
 serves them from one event loop of its own, next to the main server.
@@ -18,13 +18,16 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from nimbus.api.metadata.app import metadata_app
+from nimbus.api.metadata.dns import DnsProtocol
+from nimbus.services.compute.internal_dns import InternalDns
 from nimbus.services.compute.metadata_server import MetadataService
 
 log = logging.getLogger("nimbus.metadata")
 METADATA_ADDRESS = "169.254.169.254"
 METADATA_PORT = 80
 API_RELAY_PORT = 8080
-Listen = Callable[[str, str, int], socket.socket]
+DNS_PORT = 53
+Listen = Callable[..., socket.socket]
 
 
 class _QuietServer(uvicorn.Server):
@@ -36,10 +39,14 @@ class _QuietServer(uvicorn.Server):
 
 
 class NetworkServices:
-    def __init__(self, listen: Listen, metadata: MetadataService, api: ASGIApp) -> None:
+    def __init__(
+        self, listen: Listen, metadata: MetadataService, dns: InternalDns, api: ASGIApp
+    ) -> None:
         self.listen = listen
         self.metadata = metadata
+        self.dns = dns
         self.api = api
+        self._transports: list[asyncio.BaseTransport] = []
         self._served: set[str] = set()
         self._servers: list[_QuietServer] = []
         self._lock = threading.Lock()
@@ -67,11 +74,21 @@ class NetworkServices:
                 server = _QuietServer(config)
                 self._servers.append(server)
                 asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), self._loop)
+            udp = self.listen(network_id, METADATA_ADDRESS, DNS_PORT, socket.SOCK_DGRAM)
+            protocol = DnsProtocol(self.dns, int(network_id))
+            asyncio.run_coroutine_threadsafe(self._serve_dns(udp, protocol), self._loop)
             self._served.add(network_id)
+
+    async def _serve_dns(self, sock: socket.socket, protocol: DnsProtocol) -> None:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
+        self._transports.append(transport)
 
     def close(self) -> None:
         for server in self._servers:
             server.should_exit = True
+        for transport in self._transports:
+            self._loop.call_soon_threadsafe(transport.close)
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
