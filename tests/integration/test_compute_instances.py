@@ -8,13 +8,16 @@ serial output, aggregated lists, and bad input that changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from google.api_core import exceptions
 from google.cloud import compute_v1
 from google.oauth2 import service_account
 
+from tests.conftest import unique_id
+from tests.real_compute import container_server, owner_session
 from tests.servers import NimbusServer
 
 ZONE = "us-central1-a"
@@ -73,6 +76,36 @@ def instance_body(
 def test_instance_life_through_the_official_client(
     clients: Callable[[type], object], project: str
 ) -> None:
+    instance_life(clients, project)
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory, image_cache: Path) -> Iterator[NimbusServer]:
+    with container_server(tmp_path_factory.mktemp("real") / "data", image_cache) as server:
+        yield server
+
+
+def test_instance_life_on_the_real_runtime(real: NimbusServer) -> None:
+    credentials = service_account.Credentials.from_service_account_file(
+        str(real.owner_key), scopes=["https://www.googleapis.com/auth/cloud-platform"]
+    )
+
+    def make(kind: type) -> object:
+        return kind(
+            credentials=credentials,
+            transport="rest",
+            client_options={"api_endpoint": real.url},
+        )
+
+    project = unique_id("client")
+    with owner_session(real) as owner:
+        assert owner.post(f"{real.url}/v1/projects", json={"projectId": project}).ok
+    serial = instance_life(make, project)
+    assert "Started" in serial and "systemd" in serial
+
+
+def instance_life(clients: Callable[[type], object], project: str) -> str:
+    """Insert, wait, stop, start, reset, metadata, labels, delete; the serial output."""
     instances = clients(compute_v1.InstancesClient)
     operations = clients(compute_v1.ZoneOperationsClient)
     images = clients(compute_v1.ImagesClient)
@@ -112,6 +145,7 @@ def test_instance_life_through_the_official_client(
 
     serial = instances.get_serial_port_output(project=project, zone=ZONE, instance="vm-1")
     assert serial.contents and int(serial.next_) >= len(serial.contents)
+    console = serial.contents
 
     vm = instances.get(project=project, zone=ZONE, instance="vm-1")
     metadata = compute_v1.Metadata(
@@ -151,6 +185,7 @@ def test_instance_life_through_the_official_client(
     wait(instances.delete_unary(project=project, zone=ZONE, instance="vm-1"))
     with pytest.raises(exceptions.NotFound):
         instances.get(project=project, zone=ZONE, instance="vm-1")
+    return console
 
 
 def test_request_id_makes_insert_idempotent(

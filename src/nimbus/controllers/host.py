@@ -21,7 +21,8 @@ class ComputeHost:
     driver: Driver
     networks: InstanceNetworks
     external_pool: Callable[[], Iterable[str]]
-    build_debian: Callable[[], Path]
+    # Builds (or finds built) the debian-12 image, reporting progress (stage, fraction).
+    build_debian: Callable[[Callable[[str, float], None]], Path]
 
 
 def assemble_host(settings: ServerSettings) -> ComputeHost:
@@ -33,7 +34,7 @@ def assemble_host(settings: ServerSettings) -> ComputeHost:
             driver=FakeDriver(),
             networks=NoNetworks(),
             external_pool=lambda: (str(a) for a in _FAKE_EXTERNAL.hosts()),
-            build_debian=lambda: fake_root,
+            build_debian=lambda _progress: fake_root,
         )
     return _container_host(settings)
 
@@ -50,5 +51,5 @@ def _container_host(settings: ServerSettings) -> ComputeHost:
         driver=ContainerDriver(runtime_dir / "container"),
         networks=FabricNetworks(fabric, settings),
         external_pool=lambda: (str(a) for a in fabric.external_pool()),
-        build_debian=lambda: ensure_debian_image(settings.image_cache_dir),
+        build_debian=lambda progress: ensure_debian_image(settings.image_cache_dir, progress),
     )

@@ -17,6 +17,7 @@ from nimbus.controllers.host import ComputeHost, assemble_host
 from nimbus.controllers.images import ImageLibrary
 from nimbus.controllers.instances import InstanceController
 from nimbus.core.clock import Clock, SystemClock
+from nimbus.images.store import ImageStore
 from nimbus.services.compute.images import Images
 from nimbus.services.compute.instances import Instances
 from nimbus.services.compute.metadata_server import MetadataService
@@ -102,8 +103,10 @@ class Cloud:
         keys = Keys(db, accounts, clock)
         hmac_keys = HmacKeys(db, authorizer, clock)
         host = assemble_host(settings)
-        images = Images(db, authorizer, operations, clock)
-        library = ImageLibrary(images, settings.data_dir / "images", host.build_debian)
+        images = Images(db, authorizer, operations, objects, clock)
+        library = ImageLibrary(
+            images, ImageStore(settings.data_dir / "images"), blobs, operations, host.build_debian
+        )
         controller = InstanceController(
             db,
             clock,
@@ -206,6 +209,7 @@ class Cloud:
         for step in self.on_close:
             step()
         self.instance_controller.stop()
+        self.image_library.stop()
         self.lifecycle.stop()
         self.storage_usage.stop()
         self.db.dispose()

@@ -41,6 +41,20 @@ async def list_images(project: str, request: Request, caller: Reader, listing: L
     )
 
 
+@router.post("/global/images")
+async def insert_image(
+    project: str,
+    request: Request,
+    caller: Writer,
+    request_id: RequestId = None,
+    force_create: Annotated[bool | None, Query(alias="forceCreate")] = None,
+) -> Response:
+    body = await parse_json_object(request)
+    link = f"{project_link(request, project)}/global/images/{body.get('name', '')}"
+    owner, operation = await call(cloud_of(request).images.insert, caller, project, body, link)
+    return json_response(views.operation(project_link(request, owner.project_id), operation))
+
+
 @router.get("/global/images/family/{family}")
 async def get_image_from_family(
     project: str, family: str, request: Request, caller: Reader

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from nimbus.cli import output
 from nimbus.cli.context import context_of
+from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy
 from nimbus.cli.listing import narrow
 from nimbus.cli.prompts import confirm
@@ -58,6 +61,35 @@ def describe_from_family(
     path = f"/compute/v1/projects/{project or context.project()}/global/images/family/{family}"
     with context.api() as api:
         output.show(api.get(path), context.format, "yaml")
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument()],
+    source_uri: Annotated[
+        str, typer.Option("--source-uri", help="gs://BUCKET/OBJECT: a root filesystem tarball.")
+    ],
+    family: Annotated[str | None, typer.Option("--family")] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+) -> None:
+    """Create an image from a root filesystem tarball in Cloud Storage."""
+    context = context_of(ctx)
+    base = f"/compute/v1/projects/{context.project()}"
+    body: dict[str, object] = {"name": name, "rawDisk": {"source": source_uri}}
+    if family:
+        body["family"] = family
+    if description:
+        body["description"] = description
+    with context.api() as api:
+        operation = api.post(f"{base}/global/images", body)
+        with Console(file=sys.stderr).status(f"Importing {name}..."):
+            while operation.get("status") != "DONE":
+                operation = api.post(f"{base}/global/operations/{operation['name']}/wait")
+    errors = (operation.get("error") or {}).get("errors") or []
+    if errors:
+        raise CliError(errors[0].get("message", "the import failed"))
+    output.status(f"Created [{operation.get('targetLink')}].")
 
 
 @app.command("deprecate")

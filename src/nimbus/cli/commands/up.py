@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from nimbus.cli.failures import CliError
 
 OWNER = "owner"
 
@@ -84,6 +87,11 @@ def up(
 def _runtime(value: str) -> str:
     if value not in ("container", "fake"):
         raise typer.BadParameter("expected 'container' or 'fake'")
+    if value == "container" and os.geteuid() != 0:
+        raise CliError(
+            "Instances need root (namespaces, cgroups, overlayfs): run `nimbus up` as root, "
+            "or pass --runtime fake to run without real instances."
+        )
     return value
 
 

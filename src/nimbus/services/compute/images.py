@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
-from nimbus.core.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from nimbus.core.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    RequiredField,
+)
 from nimbus.core.fingerprints import fingerprint_of
 from nimbus.core.ids import new_numeric_id
 from nimbus.core.labels import validate_labels
@@ -25,10 +32,12 @@ from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.operations import states
 from nimbus.services.operations.service import Operations
 from nimbus.services.resourcemanager import hierarchy
+from nimbus.services.storage.objects import Objects
 from nimbus.store.db import Database
 from nimbus.store.models import Image, Operation
 
 PENDING, READY, FAILED = "PENDING", "READY", "FAILED"
+STORE = "store"
 DEBIAN_PROJECT = "debian-cloud"
 DEBIAN_FAMILY = "debian-12"
 BUILTIN_DEBIAN = "builtin:debian-12"
@@ -46,13 +55,44 @@ class ImageProject:
     public: bool = False
 
 
+def storage_location(source: str) -> tuple[str, str]:
+    """``gs://B/O``, ``https://storage.googleapis.com/B/O`` or a JSON API object URL
+    (``.../storage/v1/b/B/o/O``) → (bucket, object)."""
+    if source.startswith("gs://"):
+        path = source[len("gs://") :]
+    elif "/storage/v1/b/" in source:
+        bucket, _, rest = source.split("/storage/v1/b/", 1)[1].partition("/o/")
+        return _checked(source, bucket, unquote(rest.split("?", 1)[0]))
+    elif source.startswith(("http://", "https://")):
+        path = urlsplit(source).path.lstrip("/")
+    else:
+        path = ""
+    bucket, _, name = path.partition("/")
+    return _checked(source, bucket, unquote(name))
+
+
+def _checked(source: str, bucket: str, name: str) -> tuple[str, str]:
+    if not bucket or not name:
+        raise InvalidArgument(
+            f"Invalid value for field 'resource.rawDisk.source': '{source}'. Expected "
+            "gs://BUCKET/OBJECT or https://storage.googleapis.com/BUCKET/OBJECT."
+        )
+    return bucket, name
+
+
 class Images:
     def __init__(
-        self, db: Database, authorizer: Authorizer, operations: Operations, clock: Clock
+        self,
+        db: Database,
+        authorizer: Authorizer,
+        operations: Operations,
+        objects: Objects,
+        clock: Clock,
     ) -> None:
         self.db = db
         self.authorizer = authorizer
         self.operations = operations
+        self.objects = objects
         self.clock = clock
 
     # -- reads -----------------------------------------------------------------------------
@@ -98,6 +138,51 @@ class Images:
         return self._named(session, project, parts[2])
 
     # -- writes ----------------------------------------------------------------------------
+
+    def insert(
+        self,
+        caller: Caller,
+        project_ref: str,
+        body: dict[str, Any],
+        target_link: str,
+    ) -> tuple[ImageProject, Operation]:
+        """An image from a root filesystem tarball in Cloud Storage (``rawDisk.source``);
+        the image library imports it and finishes the Operation."""
+        name = body.get("name")
+        if not isinstance(name, str) or not name:
+            raise RequiredField("Required field 'resource.name' not specified")
+        source = (body.get("rawDisk") or {}).get("source")
+        if not isinstance(source, str) or not source:
+            raise RequiredField(
+                "Required field 'resource.rawDisk.source' not specified: Nimbus imports "
+                "images from a root filesystem tarball in Cloud Storage."
+            )
+        bucket, object_name = storage_location(source)
+        _, stored = self.objects.get(caller, bucket, object_name)
+        labels = validate_labels(body.get("labels"))
+        with self.db.write() as session:
+            project = self.project(session, caller, project_ref, "compute.images.create")
+            image = self.create_row(
+                session,
+                project,
+                name=name,
+                family=body.get("family") or None,
+                description=str(body.get("description") or ""),
+                source=STORE,
+                labels=labels,
+            )
+            image.raw_source = f"{bucket}/{object_name}#{stored.generation}"
+            operation = self.operations.record_for_number(
+                session,
+                project.number,
+                scope=states.GLOBAL,
+                location="",
+                operation_type="insert",
+                target_link=target_link,
+                target_id=str(image.id),
+                user=caller.email,
+            )
+            return project, operation
 
     def deprecate(
         self,

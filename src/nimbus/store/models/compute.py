@@ -36,6 +36,8 @@ class Image(Base):
     status: Mapped[str] = mapped_column(String(16))
     # Where the root filesystem comes from: "builtin:debian-12" or "store".
     source: Mapped[str] = mapped_column(String(100))
+    # An imported image's tarball: "BUCKET/OBJECT#GENERATION" in Cloud Storage.
+    raw_source: Mapped[str | None] = mapped_column(Text, nullable=True)
     archive_size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     disk_size_gb: Mapped[int] = mapped_column(Integer, default=10)
     labels: Mapped[dict[str, str]] = mapped_column(JsonValue, default=dict)

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-25 21:38:22.276261
+Create Date: 2026-11-25 22:21:58.307468
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("source", sa.String(length=100), nullable=False),
+        sa.Column("raw_source", sa.Text(), nullable=True),
         sa.Column("archive_size_bytes", sa.BigInteger(), nullable=False),
         sa.Column("disk_size_gb", sa.Integer(), nullable=False),
         sa.Column(

@@ -1,0 +1,118 @@
+"""Images through the official client: the public debian-12 family, and images imported
+from a root filesystem tarball in Cloud Storage (``rawDisk.source``)."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+import pytest
+from google.api_core import exceptions
+from google.cloud import compute_v1, storage
+from google.oauth2 import service_account
+
+from tests.conftest import unique_id
+from tests.servers import NimbusServer
+
+
+def _rootfs_tarball() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in (("sbin/init", b"#!/bin/sh\n"), ("etc/os-release", b"ID=tiny\n")):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o755
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def images(
+    server: NimbusServer, owner_credentials: service_account.Credentials
+) -> compute_v1.ImagesClient:
+    return compute_v1.ImagesClient(
+        credentials=owner_credentials,
+        transport="rest",
+        client_options={"api_endpoint": server.url},
+    )
+
+
+@pytest.fixture
+def operations(
+    server: NimbusServer, owner_credentials: service_account.Credentials
+) -> compute_v1.GlobalOperationsClient:
+    return compute_v1.GlobalOperationsClient(
+        credentials=owner_credentials,
+        transport="rest",
+        client_options={"api_endpoint": server.url},
+    )
+
+
+def _wait(
+    operations: compute_v1.GlobalOperationsClient, project: str, name: str
+) -> compute_v1.Operation:
+    done = operations.wait(project=project, operation=name)
+    while done.status != compute_v1.Operation.Status.DONE:
+        done = operations.wait(project=project, operation=name)
+    return done
+
+
+def test_import_deprecate_and_delete(
+    images: compute_v1.ImagesClient,
+    operations: compute_v1.GlobalOperationsClient,
+    storage_client: storage.Client,
+    project: str,
+) -> None:
+    bucket = storage_client.create_bucket(unique_id("images"))
+    bucket.blob("tiny.tar.gz").upload_from_string(_rootfs_tarball())
+    bucket.blob("broken.tar.gz").upload_from_string(b"not a tarball at all")
+
+    image = compute_v1.Image(
+        name="tiny-v1",
+        family="tiny",
+        raw_disk=compute_v1.RawDisk(source=f"gs://{bucket.name}/tiny.tar.gz"),
+    )
+    done = _wait(
+        operations, project, images.insert_unary(project=project, image_resource=image).name
+    )
+    assert not done.error.errors
+    found = images.get_from_family(project=project, family="tiny")
+    assert found.name == "tiny-v1" and found.status == "READY"
+    assert int(found.archive_size_bytes) > 0
+
+    broken = compute_v1.Image(
+        name="broken",
+        raw_disk=compute_v1.RawDisk(
+            source=f"https://storage.googleapis.com/{bucket.name}/broken.tar.gz"
+        ),
+    )
+    failed = _wait(
+        operations, project, images.insert_unary(project=project, image_resource=broken).name
+    )
+    assert failed.error.errors and failed.http_error_status_code == 400
+    assert images.get(project=project, image="broken").status == "FAILED"
+
+    with pytest.raises(exceptions.NotFound):
+        images.insert_unary(
+            project=project,
+            image_resource=compute_v1.Image(
+                name="nothing", raw_disk=compute_v1.RawDisk(source=f"gs://{bucket.name}/missing")
+            ),
+        )
+    with pytest.raises(exceptions.Conflict):
+        images.insert_unary(project=project, image_resource=image)
+
+    status = compute_v1.DeprecationStatus(state="DEPRECATED")
+    images.deprecate_unary(project=project, image="tiny-v1", deprecation_status_resource=status)
+    with pytest.raises(exceptions.NotFound, match="tiny"):
+        images.get_from_family(project=project, family="tiny")
+    images.delete_unary(project=project, image="tiny-v1")
+    assert [i.name for i in images.list(project=project)] == ["broken"]
+
+
+def test_public_family_and_unknown_family(images: compute_v1.ImagesClient, project: str) -> None:
+    debian = images.get_from_family(project="debian-cloud", family="debian-12")
+    assert debian.self_link.endswith(f"/projects/debian-cloud/global/images/{debian.name}")
+    with pytest.raises(exceptions.NotFound, match="debian-12"):
+        images.get_from_family(project="debian-cloud", family="centos-7")
+    with pytest.raises(exceptions.Forbidden):
+        images.delete_unary(project="debian-cloud", image=debian.name)
