@@ -19,6 +19,7 @@ from rich.console import Console
 from nimbus.cli import output
 from nimbus.cli.client import Api
 from nimbus.cli.failures import CliError
+from nimbus.cli.metadata import merged
 from nimbus.cli.waiting import wait_zone_operation
 
 DEFAULT_KEY = Path("~/.ssh/google_compute_engine")
@@ -100,11 +101,7 @@ def authorize(api: Api, base: str, user: str, public_key: str, instance: dict[st
     lines = [line for line in present.get("ssh-keys", "").splitlines() if line.strip()]
     if entry in lines:
         return
-    present["ssh-keys"] = "\n".join([*lines, entry])
-    body = {
-        "fingerprint": current.get("fingerprint"),
-        "items": [{"key": k, "value": v} for k, v in present.items()],
-    }
+    body = merged(current, {"ssh-keys": "\n".join([*lines, entry])})
     output.status(
         "Updating project ssh metadata..." if not blocked else "Updating instance ssh metadata..."
     )

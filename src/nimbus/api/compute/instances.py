@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,6 +22,7 @@ from nimbus.services.caller import Caller
 from nimbus.services.compute.instance_requests import parse_instance
 from nimbus.services.compute.instances import InstanceRef
 from nimbus.services.locations import catalog
+from nimbus.store.models import Operation, Project
 from nimbus.wire.compute_instances import InstanceList, SerialPortOutput
 
 router = APIRouter(prefix="/compute/v1/projects/{project}")
@@ -104,205 +107,133 @@ async def aggregated_instances(
     )
 
 
-@router.get("/zones/{zone}/instances/{name}")
-async def get_instance(
-    project: str, zone: str, name: str, request: Request, caller: Reader
-) -> Response:
-    ref = InstanceRef(project, zone, name)
-    owner, row = await call(cloud_of(request).instances.get, caller, ref)
-    return json_response(instance_views.instance(project_link(request, owner.project_id), row))
+@dataclass(frozen=True)
+class Target:
+    """One instance named by the path, with its selfLink and the call's ``requestId``."""
+
+    ref: InstanceRef
+    link: str
+    request_id: str | None
 
 
-@router.delete("/zones/{zone}/instances/{name}")
-async def delete_instance(
-    project: str,
-    zone: str,
-    name: str,
-    request: Request,
-    caller: Writer,
-    request_id: RequestId = None,
-) -> Response:
-    return await _power(request, caller, project, zone, name, "delete", request_id)
-
-
-@router.post("/zones/{zone}/instances/{name}/start")
-async def start_instance(
-    project: str,
-    zone: str,
-    name: str,
-    request: Request,
-    caller: Writer,
-    request_id: RequestId = None,
-) -> Response:
-    return await _power(request, caller, project, zone, name, "start", request_id)
-
-
-@router.post("/zones/{zone}/instances/{name}/stop")
-async def stop_instance(
-    project: str,
-    zone: str,
-    name: str,
-    request: Request,
-    caller: Writer,
-    request_id: RequestId = None,
-    discard_local_ssd: Annotated[bool | None, Query(alias="discardLocalSsd")] = None,
-) -> Response:
-    return await _power(request, caller, project, zone, name, "stop", request_id)
-
-
-@router.post("/zones/{zone}/instances/{name}/reset")
-async def reset_instance(
-    project: str,
-    zone: str,
-    name: str,
-    request: Request,
-    caller: Writer,
-    request_id: RequestId = None,
-) -> Response:
-    return await _power(request, caller, project, zone, name, "reset", request_id)
-
-
-async def _power(
-    request: Request,
-    caller: Caller,
-    project: str,
-    zone: str,
-    name: str,
-    verb: str,
-    request_id: str | None,
-) -> Response:
-    instances = cloud_of(request).instances
-    action = {
-        "start": instances.start,
-        "stop": instances.stop,
-        "reset": instances.reset,
-        "delete": instances.delete,
-    }[verb]
+def instance_target(
+    project: str, zone: str, name: str, request: Request, request_id: RequestId = None
+) -> Target:
     _, link = _links(request, project, zone, name)
-    owner, operation = await call(
-        action, caller, InstanceRef(project, zone, name), link, request_id
-    )
+    return Target(InstanceRef(project, zone, name), link, request_id)
+
+
+InstanceTarget = Annotated[Target, Depends(instance_target)]
+INSTANCE = "/zones/{zone}/instances/{name}"
+
+
+async def _render(request: Request, pending: Awaitable[tuple[Project, Operation]]) -> Response:
+    owner, operation = await pending
     return json_response(views.operation(project_link(request, owner.project_id), operation))
 
 
-@router.post("/zones/{zone}/instances/{name}/setMetadata")
-async def set_metadata(
-    project: str,
-    zone: str,
-    name: str,
+@router.get(INSTANCE)
+async def get_instance(target: InstanceTarget, request: Request, caller: Reader) -> Response:
+    owner, row = await call(cloud_of(request).instances.get, caller, target.ref)
+    return json_response(instance_views.instance(project_link(request, owner.project_id), row))
+
+
+@router.delete(INSTANCE)
+async def delete_instance(t: InstanceTarget, request: Request, caller: Writer) -> Response:
+    instances = cloud_of(request).instances
+    return await _render(request, call(instances.delete, caller, t.ref, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/start")
+async def start_instance(t: InstanceTarget, request: Request, caller: Writer) -> Response:
+    instances = cloud_of(request).instances
+    return await _render(request, call(instances.start, caller, t.ref, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/stop")
+async def stop_instance(
+    t: InstanceTarget,
     request: Request,
     caller: Writer,
-    request_id: RequestId = None,
+    discard_local_ssd: Annotated[bool | None, Query(alias="discardLocalSsd")] = None,
 ) -> Response:
+    instances = cloud_of(request).instances
+    return await _render(request, call(instances.stop, caller, t.ref, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/reset")
+async def reset_instance(t: InstanceTarget, request: Request, caller: Writer) -> Response:
+    instances = cloud_of(request).instances
+    return await _render(request, call(instances.reset, caller, t.ref, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/setMetadata")
+async def set_metadata(t: InstanceTarget, request: Request, caller: Writer) -> Response:
     body = await parse_json_object(request)
     items = body.get("items") or []
     if not isinstance(items, list):
         raise InvalidArgument("Invalid value for field 'metadata.items'.")
-    _, link = _links(request, project, zone, name)
-    owner, operation = await call(
-        cloud_of(request).instances.set_metadata,
-        caller,
-        InstanceRef(project, zone, name),
-        items,
-        body.get("fingerprint"),
-        link,
+    change = cloud_of(request).instances.set_metadata
+    return await _render(
+        request, call(change, caller, t.ref, items, body.get("fingerprint"), t.link)
     )
-    return json_response(views.operation(project_link(request, owner.project_id), operation))
 
 
-@router.post("/zones/{zone}/instances/{name}/setLabels")
-async def set_labels(
-    project: str,
-    zone: str,
-    name: str,
-    request: Request,
-    caller: Writer,
-    request_id: RequestId = None,
-) -> Response:
+@router.post(f"{INSTANCE}/setLabels")
+async def set_labels(t: InstanceTarget, request: Request, caller: Writer) -> Response:
     body = await parse_json_object(request)
     labels = body.get("labels") or {}
     if not isinstance(labels, dict):
         raise InvalidArgument("Invalid value for field 'labels'.")
-    _, link = _links(request, project, zone, name)
-    owner, operation = await call(
-        cloud_of(request).instances.set_labels,
-        caller,
-        InstanceRef(project, zone, name),
-        labels,
-        body.get("labelFingerprint"),
-        link,
+    change = cloud_of(request).instances.set_labels
+    return await _render(
+        request, call(change, caller, t.ref, labels, body.get("labelFingerprint"), t.link)
     )
-    return json_response(views.operation(project_link(request, owner.project_id), operation))
 
 
-@router.post("/zones/{zone}/instances/{name}/setTags")
-async def set_tags(
-    project: str,
-    zone: str,
-    name: str,
-    request: Request,
-    caller: Writer,
-    request_id: RequestId = None,
-) -> Response:
+@router.post(f"{INSTANCE}/setTags")
+async def set_tags(t: InstanceTarget, request: Request, caller: Writer) -> Response:
     body = await parse_json_object(request)
     tags = body.get("items") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise InvalidArgument("Invalid value for field 'tags.items'.")
-    _, link = _links(request, project, zone, name)
-    owner, operation = await call(
-        cloud_of(request).instances.set_tags,
-        caller,
-        InstanceRef(project, zone, name),
-        tags,
-        body.get("fingerprint"),
-        link,
+    change = cloud_of(request).instances.set_tags
+    return await _render(
+        request, call(change, caller, t.ref, tags, body.get("fingerprint"), t.link)
     )
-    return json_response(views.operation(project_link(request, owner.project_id), operation))
 
 
-@router.get("/zones/{zone}/instances/{name}/serialPort")
+@router.get(f"{INSTANCE}/serialPort")
 async def get_serial_port_output(
-    project: str,
-    zone: str,
-    name: str,
-    request: Request,
-    caller: Reader,
-    port: int = 1,
-    start: int = 0,
+    t: InstanceTarget, request: Request, caller: Reader, port: int = 1, start: int = 0
 ) -> Response:
     if port not in (1, 2, 3, 4):
         raise InvalidArgument(f"Invalid value for field 'port': '{port}'. It must be 1 to 4.")
-    ref = InstanceRef(project, zone, name)
-    chunk = await call(cloud_of(request).instances.serial_output, caller, ref, start)
-    _, link = _links(request, project, zone, name)
+    chunk = await call(cloud_of(request).instances.serial_output, caller, t.ref, start)
     return json_response(
         SerialPortOutput(
             contents=chunk.contents.decode("utf-8", errors="replace") if port == 1 else "",
             start=str(chunk.start),
             next=str(chunk.next_start),
-            self_link=f"{link}/serialPort",
+            self_link=f"{t.link}/serialPort",
         )
     )
 
 
-@router.get("/zones/{zone}/instances/{name}/getGuestAttributes")
+@router.get(f"{INSTANCE}/getGuestAttributes")
 async def get_guest_attributes(
-    project: str,
-    zone: str,
-    name: str,
+    t: InstanceTarget,
     request: Request,
     caller: Reader,
     query_path: Annotated[str | None, Query(alias="queryPath")] = None,
     variable_key: Annotated[str | None, Query(alias="variableKey")] = None,
 ) -> Response:
-    ref = InstanceRef(project, zone, name)
     wanted = (variable_key or query_path or "").strip("/")
     namespace = wanted.split("/", 1)[0] or None
-    rows = await call(cloud_of(request).instances.guest_attributes, caller, ref, namespace)
-    _, link = _links(request, project, zone, name)
+    rows = await call(cloud_of(request).instances.guest_attributes, caller, t.ref, namespace)
     body: dict[str, Any] = {
         "kind": "compute#guestAttributes",
-        "selfLink": f"{link}/getGuestAttributes",
+        "selfLink": f"{t.link}/getGuestAttributes",
     }
     if variable_key:
         found = [r.value for r in rows if f"{r.namespace}/{r.key}" == wanted]

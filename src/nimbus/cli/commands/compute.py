@@ -15,6 +15,7 @@ from nimbus.cli.context import Context, context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy
 from nimbus.cli.listing import narrow
+from nimbus.cli.metadata import merged
 
 app = typer.Typer(name="compute", help="Compute Engine.", no_args_is_help=True)
 zones = typer.Typer(name="zones", help="Zones.", no_args_is_help=True)
@@ -94,17 +95,7 @@ def describe_project(ctx: typer.Context) -> None:
 def _set_metadata(ctx: typer.Context, change: dict[str, str | None]) -> None:
     context, base = _compute(ctx)
     with context.api() as api:
-        current = api.get(base)["commonInstanceMetadata"]
-        items = {item["key"]: item.get("value", "") for item in current.get("items", [])}
-        for key, value in change.items():
-            if value is None:
-                items.pop(key, None)
-            else:
-                items[key] = value
-        body = {
-            "fingerprint": current.get("fingerprint"),
-            "items": [{"key": k, "value": v} for k, v in items.items()],
-        }
+        body = merged(api.get(base)["commonInstanceMetadata"], change)
         operation = api.post(f"{base}/setCommonInstanceMetadata", body)
         api.post(f"{base}/global/operations/{operation['name']}/wait")
     output.status(f"Updated [{context.project()}].")

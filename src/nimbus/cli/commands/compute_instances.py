@@ -14,6 +14,7 @@ from nimbus.cli.context import Context, context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy, key_values, names
 from nimbus.cli.listing import narrow
+from nimbus.cli.metadata import merged
 from nimbus.cli.prompts import confirm
 from nimbus.cli.scopes import DEFAULT, expand_scopes
 from nimbus.cli.waiting import wait_zone_operation
@@ -266,17 +267,7 @@ def _change_metadata(
     context, base, chosen_zone = _base(ctx, zone)
     path = f"{base}/zones/{chosen_zone}/instances/{name}"
     with context.api() as api:
-        current = api.get(path)["metadata"]
-        items = {i["key"]: i.get("value", "") for i in current.get("items", [])}
-        for key, value in change.items():
-            if value is None:
-                items.pop(key, None)
-            else:
-                items[key] = value
-        body = {
-            "fingerprint": current.get("fingerprint"),
-            "items": [{"key": k, "value": v} for k, v in items.items()],
-        }
+        body = merged(api.get(path)["metadata"], change)
         operation = api.post(f"{path}/setMetadata", body)
         done = wait_zone_operation(api, base, chosen_zone, operation, "Updating metadata...")
     output.status(f"Updated [{done.get('targetLink')}].")
