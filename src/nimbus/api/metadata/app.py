@@ -106,19 +106,26 @@ async def _read(
             return listing(node).encode(), "application/text"
         return leaf_text(parts[-1] if parts else "", node).encode(), "application/text"
 
+    waiting = query.get("wait_for_change", "").lower() == "true"
+    # Read before rendering: a change in between then shows as a new stamp, never lost.
+    stamp = await asyncio.to_thread(service.stamp, caller) if waiting else ()
     try:
         body, kind = await asyncio.to_thread(render)
     except _Redirect:
         return RedirectResponse(f"{request.url.path}/", status_code=301, headers=_FLAVOR)
     etag = etag_of(body)
-    if query.get("wait_for_change", "").lower() == "true":
+    if waiting:
         target = query.get("last_etag") or etag
         timeout = min(float(query.get("timeout_sec") or _MAX_WAIT_SECONDS), _MAX_WAIT_SECONDS)
         deadline = time.monotonic() + timeout
         while etag == target and time.monotonic() < deadline:
             await asyncio.sleep(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-            body, kind = await asyncio.to_thread(render)
-            etag = etag_of(body)
+            # The whole tree is rendered again only when something it shows has changed.
+            latest = await asyncio.to_thread(service.stamp, caller)
+            if latest != stamp:
+                stamp = latest
+                body, kind = await asyncio.to_thread(render)
+                etag = etag_of(body)
     return Response(body, media_type=kind, headers={**_FLAVOR, "ETag": etag})
 
 

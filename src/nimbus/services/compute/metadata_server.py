@@ -89,6 +89,26 @@ class MetadataService:
                 del tree["instance"]["guest-attributes"]
             return tree
 
+    def stamp(self, caller: Caller) -> tuple[object, ...]:
+        """What changes whenever the tree may: one cheap read, for long polls to watch
+        between renders of the whole tree."""
+        with self.db.read() as session:
+            row = session.execute(
+                select(
+                    Instance.metadata_fingerprint,
+                    Instance.tags_fingerprint,
+                    Instance.label_fingerprint,
+                    Instance.status,
+                    ComputeProject.metadata_fingerprint,
+                )
+                .outerjoin(ComputeProject, ComputeProject.project_number == Instance.project_number)
+                .where(Instance.id == caller.instance_id)
+            ).first()
+            guest = session.scalars(
+                select(GuestAttribute.value).where(GuestAttribute.instance_id == caller.instance_id)
+            ).all()
+            return (*(row or ()), len(guest), hash(tuple(guest)))
+
     def put_guest_attribute(self, caller: Caller, namespace: str, key: str, value: str) -> None:
         if not (namespace and key) or len(value) > 256 * 1024:
             raise InvalidArgument("Guest attributes are guest-attributes/NAMESPACE/KEY.")
