@@ -157,3 +157,41 @@ def test_wait_for_change_returns_on_a_change(setup: tuple[Cloud, Instance, Insta
                 "last_etag": first.headers["ETag"]},
     )  # fmt: skip
     assert changed.json() == {"k": "v"} and changed.headers["ETag"] != first.headers["ETag"]
+
+
+def test_identity_tokens_verify_with_google_auth(
+    setup: tuple[Cloud, Instance, Instance],
+) -> None:
+    import google.auth.transport.requests
+    from google.oauth2 import id_token
+
+    cloud, vm, without_scopes = setup
+    path = "/computeMetadata/v1/instance/service-accounts/default/identity"
+    assert _get(cloud, vm, path, headers=FLAVOR).status_code == 400
+    answer = _get(cloud, vm, path, headers=FLAVOR,
+                  params={"audience": "https://my-service", "format": "full"})  # fmt: skip
+    assert answer.status_code == 200
+
+    class KeysOfThisCloud(google.auth.transport.requests.Request):
+        def __call__(self, url: str, method: str = "GET", **kwargs: object) -> object:  # type: ignore[override]
+            response = httpx.Response(200, json=cloud.id_tokens.jwks())
+            return _Response(response)
+
+    claims = id_token.verify_token(
+        answer.text, KeysOfThisCloud(), audience="https://my-service",
+        certs_url="http://nimbus/oauth2/v3/certs",
+    )  # fmt: skip
+    assert claims["email"].endswith("-compute@developer.gserviceaccount.com")
+    assert claims["iss"] == "https://accounts.google.com"
+    # No scope is needed for an identity, as on Google.
+    other = _get(cloud, without_scopes, path, headers=FLAVOR, params={"audience": "x"})
+    assert other.status_code == 200
+
+
+class _Response:
+    """google-auth's transport response shape, over an httpx response."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.status = response.status_code
+        self.headers = response.headers
+        self.data = response.content

@@ -25,6 +25,7 @@ from nimbus.services.compute.networks import Networks
 from nimbus.services.compute.projects import ComputeProjects
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.catalog import RoleCatalog, load_catalog
+from nimbus.services.iam.id_tokens import IdTokens
 from nimbus.services.iam.keys import Keys
 from nimbus.services.iam.policies import Policies
 from nimbus.services.iam.roles import Roles
@@ -75,6 +76,7 @@ class Cloud:
     image_library: ImageLibrary
     instance_controller: InstanceController
     metadata: MetadataService
+    id_tokens: IdTokens
     blobs: BlobStore
     storage_usage: StorageUsage
     buckets: Buckets
@@ -103,6 +105,7 @@ class Cloud:
         keys = Keys(db, accounts, clock)
         hmac_keys = HmacKeys(db, authorizer, clock)
         host = assemble_host(settings)
+        id_tokens = IdTokens(db, clock)
         images = Images(db, authorizer, operations, objects, clock)
         library = ImageLibrary(
             images, ImageStore(settings.data_dir / "images"), blobs, operations, host.build_debian
@@ -150,7 +153,8 @@ class Cloud:
             ),
             image_library=library,
             instance_controller=controller,
-            metadata=MetadataService(db, tokens, clock),
+            metadata=MetadataService(db, tokens, id_tokens, clock),
+            id_tokens=id_tokens,
             blobs=blobs,
             storage_usage=usage,
             buckets=Buckets(db, authorizer, policies, clock),

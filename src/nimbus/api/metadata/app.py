@@ -62,7 +62,7 @@ def metadata_app(service: MetadataService, network_id: int) -> Starlette:
                 token = await asyncio.to_thread(service.token, caller, parts[2])
                 return _json(token.body())
             if parts[-1:] == ["identity"] and parts[:2] == ["instance", "service-accounts"]:
-                return _text("non-empty audience parameter required\n", 400)
+                return await _identity(service, caller, request, parts[2])
             return await _read(service, caller, request, parts, path.endswith("/"))
         except (Missing, NimbusError):
             return _not_found()
@@ -127,6 +127,17 @@ async def _read(
                 body, kind = await asyncio.to_thread(render)
                 etag = etag_of(body)
     return Response(body, media_type=kind, headers={**_FLAVOR, "ETag": etag})
+
+
+async def _identity(
+    service: MetadataService, caller: Caller, request: Request, account: str
+) -> Response:
+    audience = request.query_params.get("audience", "")
+    if not audience:
+        return _text("non-empty audience parameter required\n", 400)
+    full = request.query_params.get("format", "standard") == "full"
+    token = await asyncio.to_thread(service.identity, caller, account, audience, full)
+    return _text(token)
 
 
 async def _guest_attribute(

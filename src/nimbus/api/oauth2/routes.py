@@ -102,6 +102,17 @@ async def account_certificates(email: str, request: Request) -> Response:
     return json_response(await call(cloud_of(request).keys.public_certificates, email))
 
 
+@router.get("/oauth2/v3/certs")
+async def id_token_keys(request: Request) -> Response:
+    """The public keys of the ID tokens instances get (JWKS), as Google serves them."""
+    return json_response(await call(cloud_of(request).id_tokens.jwks))
+
+
+@router.get("/oauth2/v1/certs")
+async def id_token_certificates(request: Request) -> Response:
+    return json_response(await call(cloud_of(request).id_tokens.certificates))
+
+
 @router.post("/nimbus/v1/userCredentials")
 async def mint_user_credentials(
     request: Request,

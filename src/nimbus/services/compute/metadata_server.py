@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from nimbus.core.clock import Clock
 from nimbus.core.errors import InvalidArgument, NotFound
 from nimbus.services.compute.addresses import instance_mac
+from nimbus.services.iam.id_tokens import IdTokens
 from nimbus.services.iam.tokens import Tokens
 from nimbus.services.locations import catalog
 from nimbus.store.db import Database
@@ -58,9 +59,10 @@ class Token:
 
 
 class MetadataService:
-    def __init__(self, db: Database, tokens: Tokens, clock: Clock) -> None:
+    def __init__(self, db: Database, tokens: Tokens, id_tokens: IdTokens, clock: Clock) -> None:
         self.db = db
         self.tokens = tokens
+        self.id_tokens = id_tokens
         self.clock = clock
         self._tokens: dict[tuple[int, str], Token] = {}
         self._lock = threading.Lock()
@@ -127,6 +129,14 @@ class MetadataService:
             if row is not None:
                 session.delete(row)
 
+    def identity(self, caller: Caller, account: str, audience: str, full: bool) -> str:
+        """An ID token for the instance's account (no scope needed, as on Google)."""
+        if not audience:
+            raise InvalidArgument("non-empty audience parameter required")
+        with self.db.read() as session:
+            row = _account_row(session, session.get(Instance, caller.instance_id), account)
+            return self.id_tokens.issue(row, audience, full)
+
     def token(self, caller: Caller, account: str) -> Token:
         """An access token for the instance's account, limited to the instance's scopes;
         the same one while it has more than five minutes left, as Google's server does."""
@@ -136,20 +146,30 @@ class MetadataService:
                 return cached
         with self.db.write() as session:
             instance = session.get(Instance, caller.instance_id)
-            granted = _account_entry(instance, account) if instance else None
-            if granted is None or not granted["scopes"]:
+            row = _account_row(session, instance, account)
+            scopes = (_account_entry(instance, account) or {}).get("scopes") if instance else None
+            if not scopes:
                 # No scopes is no token: an empty scope list would mean "unrestricted".
-                raise NotFound(f"The service account '{account}' is not on this instance.")
-            row = session.scalars(
-                select(ServiceAccount).where(ServiceAccount.email == granted["email"])
-            ).first()
-            if row is None or row.disabled:
-                raise NotFound(f"The service account '{granted['email']}' is not usable.")
-            issued = self.tokens.issue_for_account(session, row, " ".join(granted["scopes"]))
+                raise NotFound(f"The service account '{account}' has no scopes here.")
+            issued = self.tokens.issue_for_account(session, row, " ".join(scopes))
         token = Token(issued.access_token, time.time() + issued.expires_in)
         with self._lock:
             self._tokens[(caller.instance_id, account)] = token
         return token
+
+
+def _account_row(session: Session, instance: Instance | None, account: str) -> ServiceAccount:
+    granted = _account_entry(instance, account) if instance else None
+    row = (
+        session.scalars(
+            select(ServiceAccount).where(ServiceAccount.email == granted["email"])
+        ).first()
+        if granted
+        else None
+    )
+    if row is None or row.disabled:
+        raise NotFound(f"The service account '{account}' is not usable on this instance.")
+    return row
 
 
 def _account_entry(instance: Instance, account: str) -> dict[str, Any] | None:
