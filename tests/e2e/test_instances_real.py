@@ -80,6 +80,17 @@ def test_the_course_instance_end_to_end(user: Cli, project: str, tmp_path: Path)
     assert hostname.returncode == 0, hostname.stderr
     assert hostname.stdout.strip() == "course-vm"
 
+    local = tmp_path / "notes.txt"
+    local.write_text("copied with scp\n")
+    sent = user.run("compute", "scp", str(local), "course-vm:notes.txt", f"--zone={ZONE}",
+                    f"--project={project}")  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    back = tmp_path / "back.txt"
+    fetched = user.run("compute", "scp", "course-vm:notes.txt", str(back), f"--zone={ZONE}",
+                       f"--project={project}")  # fmt: skip
+    assert fetched.returncode == 0, fetched.stderr
+    assert back.read_text() == "copied with scp\n"
+
     deadline = time.monotonic() + 60
     serial = ""
     while "startup says hello from course-vm" not in serial and time.monotonic() < deadline:
