@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -195,3 +196,31 @@ class _Response:
         self.status = response.status_code
         self.headers = response.headers
         self.data = response.content
+
+
+def test_google_auth_compute_engine_credentials(setup: tuple[Cloud, Instance, Instance]) -> None:
+    """google-auth's own metadata client, as code inside an instance uses it."""
+    import google.auth.transport
+    from google.auth import compute_engine
+    from google.auth.compute_engine import _metadata
+
+    cloud, vm, _ = setup
+
+    class ThroughTheApp(google.auth.transport.Request):
+        def __call__(  # type: ignore[override]
+            self, url: str, method: str = "GET", body: object = None,
+            headers: dict[str, str] | None = None, **kwargs: object,
+        ) -> _Response:  # fmt: skip
+            parts = urlsplit(url)
+            path = parts.path or "/"
+            params = dict(parse_qsl(parts.query))
+            return _Response(_get(cloud, vm, path, headers=headers or {}, params=params))
+
+    request = ThroughTheApp()
+    assert _metadata.is_on_gce(request)
+    assert _metadata.get_project_id(request) == "meta-project"
+    credentials = compute_engine.Credentials()
+    credentials.refresh(request)
+    caller = cloud.tokens.authenticate(credentials.token, set())
+    assert caller.principal.endswith("-compute@developer.gserviceaccount.com")
+    assert credentials.service_account_email == caller.principal.split(":", 1)[1]
