@@ -4,8 +4,9 @@ the same image started by the bare OCI runtime (the floor) and by podman.
     .venv/bin/python -m bench.instances [--count 20]
 
 For each target, ``count`` instances are started one after another and timed:
-  - to RUNNING: insert call → the instance reads RUNNING (Nimbus), or the runtime's
-    start returns with init running (runc through the driver, podman run -d);
+  - to RUNNING: insert call → its zone operation is DONE through ``zoneOperations.wait``
+    with the instance RUNNING (Nimbus), or the runtime's start returns with init running
+    (runc through the driver, podman run -d);
   - to SSH-ready: the same start → sshd's banner read over TCP (Nimbus: at the
     instance's external IP from the host; the others: inside their network namespace).
 Then idle memory per instance (cgroup usage, all ``count`` running, after 5 s).
@@ -26,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import google.auth.transport.requests
 from google.oauth2 import service_account
@@ -97,17 +99,21 @@ def bench_nimbus(count: int, work: Path) -> Row:
             project = f"bench-{secrets.token_hex(4)}"
             api.post(f"{url}/v1/projects", json={"projectId": project}).raise_for_status()
             base = f"{url}/compute/v1/projects/{project}/zones/{ZONE}/instances"
-            warm = _insert(api, base, "warm-up")
+            _insert(api, base, "warm-up")
             _wait_running(api, f"{base}/warm-up")
             api.delete(f"{base}/warm-up")
-            del warm
             running, ssh = [], []
+            operations = f"{url}/compute/v1/projects/{project}/zones/{ZONE}/operations"
             for index in range(count):
                 name = f"vm-{index}"
                 started = time.monotonic()
-                _insert(api, base, name)
-                found = _wait_running(api, f"{base}/{name}")
+                operation = _insert(api, base, name)
+                # As a client does: zoneOperations.wait until DONE, then the instance.
+                while operation["status"] != "DONE":
+                    operation = api.post(f"{operations}/{operation['name']}/wait").json()
                 running.append(time.monotonic() - started)
+                found = api.get(f"{base}/{name}").json()
+                assert found["status"] == "RUNNING", found
                 address = found["networkInterfaces"][0]["accessConfigs"][0]["natIP"]
                 banner(lambda a=address: socket.create_connection((a, 22), timeout=1),
                        time.monotonic() + 60)  # fmt: skip
@@ -121,7 +127,9 @@ def bench_nimbus(count: int, work: Path) -> Row:
     return summary("Nimbus API (runc, systemd, sshd, agent)", running, ssh, memory)
 
 
-def _insert(api: google.auth.transport.requests.AuthorizedSession, base: str, name: str) -> object:
+def _insert(
+    api: google.auth.transport.requests.AuthorizedSession, base: str, name: str
+) -> dict[str, Any]:
     body = {
         "name": name,
         "machineType": f"zones/{ZONE}/machineTypes/e2-small",
@@ -131,7 +139,8 @@ def _insert(api: google.auth.transport.requests.AuthorizedSession, base: str, na
     }  # fmt: skip
     answer = api.post(base, json=body)
     answer.raise_for_status()
-    return answer.json()
+    result: dict[str, Any] = answer.json()
+    return result
 
 
 def _wait_running(

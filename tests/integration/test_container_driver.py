@@ -189,9 +189,11 @@ def test_memory_limit_kills_inside_and_the_instance_lives_on(
 def test_nproc_cpu_quota_and_pids_follow_the_machine_type(
     driver: ContainerDriver, make_spec: Callable[..., InstanceSpec]
 ) -> None:
-    boot(driver, make_spec("103", vcpus=1, cpus=(1,)))
+    boot(driver, make_spec("103", vcpus=1, cpus=(1,), cpu_share=0.25))
     assert output_of(driver, "103", "nproc") == "1"
     assert output_of(driver, "103", "cat", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us") == "100000"
+    # A shared core: a quarter of a core's weight under contention, bursting to the quota.
+    assert output_of(driver, "103", "cat", "/sys/fs/cgroup/cpu/cpu.shares") == "256"
     assert output_of(driver, "103", "cat", "/sys/fs/cgroup/pids/pids.max") == "1024"
 
 

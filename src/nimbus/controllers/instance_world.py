@@ -18,6 +18,8 @@ class InstanceView:
     project_id: str
     project_number: int
     vcpus: float
+    # Shared-core types: the fraction of a core guaranteed (see InstanceSpec.cpu_share).
+    cpu_share: float | None
     memory_mb: int
     image_id: int
     network_id: int

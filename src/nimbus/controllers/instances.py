@@ -22,6 +22,7 @@ from nimbus.core.clock import Clock
 from nimbus.core.errors import NimbusError, Unavailable
 from nimbus.runtime.driver import BuildAborted, Driver, DriverError, InstanceSpec, PowerState
 from nimbus.services.compute import instance_states as st
+from nimbus.services.compute import machine_types
 from nimbus.services.operations import states as op_states
 from nimbus.services.operations.service import Operations
 from nimbus.store.db import Database
@@ -213,6 +214,7 @@ class InstanceController:
                     instance_id=view.key,
                     hostname=view.fqdn,
                     vcpus=view.vcpus,
+                    cpu_share=view.cpu_share,
                     memory_mb=view.memory_mb,
                     image_root=root,
                     netns_path=netns,
@@ -338,6 +340,7 @@ def _view(session: Session, instance: Instance) -> InstanceView:
         project_id=project.project_id if project else str(instance.project_number),
         project_number=instance.project_number,
         vcpus=instance.vcpus,
+        cpu_share=_cpu_share(instance),
         memory_mb=instance.memory_mb,
         image_id=instance.image_id,
         network_id=instance.network_id,
@@ -349,6 +352,16 @@ def _view(session: Session, instance: Instance) -> InstanceView:
             (s.name, s.region, s.ip_cidr_range, s.gateway_address) for s in subnets
         ),
     )
+
+
+def _cpu_share(instance: Instance) -> float | None:
+    """A shared-core type's guaranteed fraction of one core (for all its vCPUs together);
+    like Google's, it bursts to its vCPUs when the host has time to spare."""
+    try:
+        kind = machine_types.machine_type(instance.machine_type)
+    except NimbusError:
+        return None
+    return kind.cpu_fraction if kind.shared_cpu else None
 
 
 def _cpus_for(view: InstanceView) -> tuple[int, ...]:

@@ -78,6 +78,9 @@ class InstanceSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     # Host CPUs the instance may use (its vCPU count, as the guest sees it).
     cpus: tuple[int, ...] = ()
+    # Cores' worth of CPU time guaranteed under contention (None: ``vcpus``). Shared-core
+    # types get a fraction and may burst up to ``vcpus`` when the host is idle.
+    cpu_share: float | None = None
     # /etc/resolv.conf: name servers and search domains (none: the image's own file).
     nameservers: tuple[str, ...] = ()
     search_domains: tuple[str, ...] = ()

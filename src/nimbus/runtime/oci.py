@@ -146,7 +146,7 @@ def _resources(spec: InstanceSpec) -> dict[str, Any]:
         "cpu": {
             "quota": round(spec.vcpus * CPU_PERIOD_US),
             "period": CPU_PERIOD_US,
-            "shares": max(2, round(spec.vcpus * 1024)),
+            "shares": max(2, round((spec.cpu_share or spec.vcpus) * 1024)),
         },
         "pids": {"limit": pids_limit(spec.memory_mb)},
     }

@@ -169,15 +169,18 @@ class Operations:
         Polls the store rather than waiting on an in-process signal, so that the
         replica answering may differ from the one doing the work.
         """
-        deadline = asyncio.get_running_loop().time() + limit.total_seconds()
-        delay = 0.01
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline = started + limit.total_seconds()
         while True:
             project, operation = await asyncio.to_thread(self.get, caller, ref)
-            remaining = deadline - asyncio.get_running_loop().time()
+            remaining = deadline - loop.time()
             if operation.status == states.DONE or remaining <= 0:
                 return project, operation
+            # Most operations end within a second (an instance boots in a few hundred
+            # ms): look often at first, then back off.
+            delay = 0.01 if loop.time() - started < 2 else 0.25
             await asyncio.sleep(min(delay, remaining))
-            delay = min(delay * 2, 0.25)
 
     def _resolve(
         self, session: Session, caller: Caller, ref: OperationRef, verb: str
