@@ -123,7 +123,12 @@ def test_the_course_instance_end_to_end(user: Cli, project: str, tmp_path: Path)
         assert page == "served from course-vm\n"
     finally:
         forward.terminate()
-        forward.wait(timeout=10)
+        try:
+            forward.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            # ssh may linger over a forwarded connection that is still closing.
+            forward.kill()
+            forward.wait(timeout=10)
 
 
 def _fetch_until_served(url: str, deadline: float) -> str:
