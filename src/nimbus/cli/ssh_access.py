@@ -20,7 +20,7 @@ from nimbus.cli import output
 from nimbus.cli.client import Api
 from nimbus.cli.failures import CliError
 from nimbus.cli.metadata import merged
-from nimbus.cli.waiting import wait_zone_operation
+from nimbus.cli.waiting import wait_global_operation, wait_zone_operation
 
 DEFAULT_KEY = Path("~/.ssh/google_compute_engine")
 KNOWN_HOSTS = Path("~/.ssh/google_compute_known_hosts")
@@ -112,7 +112,7 @@ def authorize(api: Api, base: str, user: str, public_key: str, instance: dict[st
         wait_zone_operation(api, base, zone, operation, "Updating instance metadata...")
     else:
         operation = api.post(f"{base}/setCommonInstanceMetadata", body)
-        api.post(f"{base}/global/operations/{operation['name']}/wait")
+        wait_global_operation(api, base, operation, "Updating project metadata...")
 
 
 def remember_host_keys(api: Api, instance_path: str, alias: str, known_hosts: Path) -> bool:

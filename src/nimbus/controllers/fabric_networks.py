@@ -10,12 +10,8 @@ from pathlib import Path
 from nimbus.controllers.instance_world import InstanceView
 from nimbus.net.fabric import Fabric, Subnet
 from nimbus.services.compute.addresses import instance_mac
+from nimbus.services.compute.metadata_server import API_RELAY_PORT, METADATA_ADDRESS
 from nimbus.settings import ServerSettings
-
-# Where an instance reaches Nimbus: the metadata server's address, as on Google Cloud,
-# with the API relayed on a port of its own.
-METADATA_ADDRESS = "169.254.169.254"
-API_RELAY_PORT = 8080
 
 
 class FabricNetworks:

@@ -23,6 +23,7 @@ from nimbus.core.errors import NimbusError, Unavailable
 from nimbus.runtime.driver import BuildAborted, Driver, DriverError, InstanceSpec, PowerState
 from nimbus.services.compute import instance_states as st
 from nimbus.services.compute import machine_types
+from nimbus.services.compute.metadata_server import METADATA_ADDRESS
 from nimbus.services.operations import states as op_states
 from nimbus.services.operations.service import Operations
 from nimbus.store.db import Database
@@ -30,7 +31,6 @@ from nimbus.store.models import Instance, Operation, Project, Subnetwork
 
 log = logging.getLogger("nimbus.controllers.instances")
 POLL_SECONDS = 0.2
-METADATA_ADDRESS = "169.254.169.254"
 WATCH_SECONDS = 2.0
 
 _SETTLED = or_(

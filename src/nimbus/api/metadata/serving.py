@@ -20,12 +20,14 @@ from starlette.types import ASGIApp
 from nimbus.api.metadata.app import metadata_app
 from nimbus.api.metadata.dns import DnsProtocol
 from nimbus.services.compute.internal_dns import InternalDns
-from nimbus.services.compute.metadata_server import MetadataService
+from nimbus.services.compute.metadata_server import (
+    API_RELAY_PORT,
+    METADATA_ADDRESS,
+    MetadataService,
+)
 
 log = logging.getLogger("nimbus.metadata")
-METADATA_ADDRESS = "169.254.169.254"
 METADATA_PORT = 80
-API_RELAY_PORT = 8080
 DNS_PORT = 53
 Listen = Callable[..., socket.socket]
 

@@ -16,6 +16,7 @@ from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy
 from nimbus.cli.listing import narrow
 from nimbus.cli.metadata import merged
+from nimbus.cli.waiting import wait_global_operation
 
 app = typer.Typer(name="compute", help="Compute Engine.", no_args_is_help=True)
 zones = typer.Typer(name="zones", help="Zones.", no_args_is_help=True)
@@ -97,7 +98,7 @@ def _set_metadata(ctx: typer.Context, change: dict[str, str | None]) -> None:
     with context.api() as api:
         body = merged(api.get(base)["commonInstanceMetadata"], change)
         operation = api.post(f"{base}/setCommonInstanceMetadata", body)
-        api.post(f"{base}/global/operations/{operation['name']}/wait")
+        wait_global_operation(api, base, operation, "Updating project metadata...")
     output.status(f"Updated [{context.project()}].")
 
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from nimbus.cli import output
 from nimbus.cli.context import context_of
-from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy
 from nimbus.cli.listing import narrow
 from nimbus.cli.prompts import confirm
+from nimbus.cli.waiting import wait_global_operation
 
 app = typer.Typer(name="images", help="Boot images.", no_args_is_help=True)
 IMAGES_FORMAT = "table(name, _project:label=PROJECT, family, deprecated.state, status)"
@@ -83,12 +81,7 @@ def create(
         body["description"] = description
     with context.api() as api:
         operation = api.post(f"{base}/global/images", body)
-        with Console(file=sys.stderr).status(f"Importing {name}..."):
-            while operation.get("status") != "DONE":
-                operation = api.post(f"{base}/global/operations/{operation['name']}/wait")
-    errors = (operation.get("error") or {}).get("errors") or []
-    if errors:
-        raise CliError(errors[0].get("message", "the import failed"))
+        operation = wait_global_operation(api, base, operation, f"Importing {name}...")
     output.status(f"Created [{operation.get('targetLink')}].")
 
 

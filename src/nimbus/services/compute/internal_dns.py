@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from nimbus.services.compute.metadata_server import METADATA_ADDRESS
 from nimbus.store.db import Database
 from nimbus.store.models import Instance, Project
 
 METADATA_NAMES = ("metadata.google.internal", "metadata")
-METADATA_ADDRESS = "169.254.169.254"
 
 
 class InternalDns:

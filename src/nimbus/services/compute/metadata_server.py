@@ -33,6 +33,10 @@ from nimbus.store.models import (
     Subnetwork,
 )
 
+# Where an instance reaches Nimbus, as on Google Cloud: the metadata server's address,
+# with the API relayed on a port of its own.
+METADATA_ADDRESS = "169.254.169.254"
+API_RELAY_PORT = 8080
 # Keys under these hold user data: they keep their spelling in recursive JSON.
 VERBATIM = frozenset({"attributes", "guest-attributes", "service-accounts"})
 _TOKEN_REUSE_MARGIN = 300.0
@@ -220,7 +224,7 @@ def _instance_tree(session: Session, instance: Instance) -> dict[str, Any]:
         "network-interfaces": [
             {
                 "access-configs": access,
-                "dns-servers": ["169.254.169.254"],
+                "dns-servers": [METADATA_ADDRESS],
                 "forwarded-ips": [],
                 "gateway": subnet.gateway_address if subnet else "",
                 "ip": instance.network_ip,
