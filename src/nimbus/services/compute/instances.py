@@ -282,14 +282,13 @@ class Instances:
         link: str,
     ) -> tuple[Project, Operation]:
         clean = validate_items(items)
-        with self.db.write() as session:
-            project, instance = self._resolve(session, caller, ref, "compute.instances.setMetadata")
+
+        def apply(instance: Instance) -> None:
             require_fingerprint(fingerprint, instance.metadata_fingerprint, "metadata")
             instance.metadata_items = clean
             instance.metadata_fingerprint = metadata_fingerprint(clean)
-            return project, self._record(
-                session, caller, project, instance, "setMetadata", link, None, done=True
-            )
+
+        return self._change_now(caller, ref, "setMetadata", link, apply)
 
     def set_labels(
         self,
@@ -300,14 +299,13 @@ class Instances:
         link: str,
     ) -> tuple[Project, Operation]:
         clean = validate_labels(labels)
-        with self.db.write() as session:
-            project, instance = self._resolve(session, caller, ref, "compute.instances.setLabels")
+
+        def apply(instance: Instance) -> None:
             require_fingerprint(fingerprint, instance.label_fingerprint, "labels")
             instance.labels = clean
             instance.label_fingerprint = fingerprint_of(clean)
-            return project, self._record(
-                session, caller, project, instance, "setLabels", link, None, done=True
-            )
+
+        return self._change_now(caller, ref, "setLabels", link, apply)
 
     def set_tags(
         self,
@@ -320,13 +318,28 @@ class Instances:
         for tag in tags:
             check_name(tag, "tags.items")
         clean = sorted(set(tags))
-        with self.db.write() as session:
-            project, instance = self._resolve(session, caller, ref, "compute.instances.setTags")
+
+        def apply(instance: Instance) -> None:
             require_fingerprint(fingerprint, instance.tags_fingerprint, "tags")
             instance.tags = clean
             instance.tags_fingerprint = fingerprint_of(clean)
+
+        return self._change_now(caller, ref, "setTags", link, apply)
+
+    def _change_now(
+        self,
+        caller: Caller,
+        ref: InstanceRef,
+        verb: str,
+        link: str,
+        apply: Callable[[Instance], None],
+    ) -> tuple[Project, Operation]:
+        """A change that takes effect in the store at once: its Operation is born DONE."""
+        with self.db.write() as session:
+            project, instance = self._resolve(session, caller, ref, f"compute.instances.{verb}")
+            apply(instance)
             return project, self._record(
-                session, caller, project, instance, "setTags", link, None, done=True
+                session, caller, project, instance, verb, link, None, done=True
             )
 
     # -- helpers ---------------------------------------------------------------------------
