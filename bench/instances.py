@@ -70,11 +70,11 @@ def summary(name: str, running: list[float], ssh: list[float], memory: float) ->
 
 
 @contextlib.contextmanager
-def nimbus_server(data_dir: Path) -> Iterator[str]:
+def nimbus_server(data_dir: Path, extra: list[str] | None = None) -> Iterator[str]:
     port = free_port()
     command = [
         sys.executable, "-m", "nimbus", "up", "--port", str(port), "--data-dir", str(data_dir),
-        "--runtime", "container", "--image-cache", str(IMAGE_CACHE),
+        "--runtime", "container", "--image-cache", str(IMAGE_CACHE), *(extra or []),
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -79,8 +79,11 @@ class NimbusServer:
             *self.extra_args,
         ]  # fmt: skip
         if not any(arg.startswith("--runtime") for arg in self.extra_args):
-            # Instances run in memory unless a test asks for the real runtime.
+            # Instances run in memory unless a test asks for the real runtime; they
+            # cost nothing, so a session's worth of them never fills the host.
             command += ["--runtime", "fake"]
+            if not any(arg.startswith("--cpu-allocation-ratio") for arg in self.extra_args):
+                command += ["--cpu-allocation-ratio", "1000", "--ram-allocation-ratio", "1000"]
         if self.database_url:
             command += ["--database-url", self.database_url]
         with (self.data_dir.parent / f"{self.data_dir.name}.log").open("ab") as log:

@@ -35,6 +35,10 @@ class ServerSettings:
     image_cache: Path | None = None
     # Seconds an instance's init gets to shut down before it is killed.
     stop_timeout: float = 30.0
+    # The scheduler's overcommit, as OpenStack's defaults: vCPUs per host CPU, instance
+    # memory per byte of host memory.
+    cpu_allocation_ratio: float = 16.0
+    ram_allocation_ratio: float = 1.5
 
     @property
     def image_cache_dir(self) -> Path:

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from nimbus.net import AddressConflict, Fabric, NetworkNotFound, Subnet
+from nimbus.net import (
+    AddressConflict,
+    Fabric,
+    FirewallEntry,
+    InstanceFirewall,
+    NetworkNotFound,
+    Subnet,
+)
 from nimbus.net.external import choose_range
 from nimbus.net.names import Names
 
@@ -34,6 +41,11 @@ EU = Subnet("europe-west1", IPv4Network("10.132.0.0/20"), IPv4Address("10.132.0.
 METADATA = IPv4Address("169.254.169.254")
 # Two projects' `default` networks: the same ranges, nothing shared.
 NETWORK_A, NETWORK_B = "5100000000000000001", "5200000000000000002"
+# These tests are about the plumbing: instances let anything in (test_net_firewall.py
+# covers the firewall).
+OPEN = InstanceFirewall(
+    (FirewallEntry("INGRESS", 65534, True, peers=(IPv4Network("0.0.0.0/0"),), name="open"),)
+)
 
 LISTENER = """
 import socket, sys
@@ -157,6 +169,8 @@ def world(fabric: Fabric) -> World:
     fabric.attach(NETWORK_A, "7001", IPv4Address("10.128.0.2"), US, external=nat_a1)
     fabric.attach(NETWORK_A, "7002", IPv4Address("10.132.0.2"), EU)
     fabric.attach(NETWORK_B, "7003", IPv4Address("10.128.0.3"), US, external=nat_b1)
+    for instance_id in ("7001", "7002", "7003"):
+        fabric.set_firewall(instance_id, OPEN)
     names = Names(fabric.tag)
     return World(
         fabric,

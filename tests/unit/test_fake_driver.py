@@ -9,6 +9,8 @@ import pytest
 from nimbus.runtime import fake
 from nimbus.runtime.driver import (
     BuildAborted,
+    DiskAttachment,
+    DiskInUse,
     InstanceNotFound,
     InstanceSpec,
     PowerState,
@@ -16,14 +18,19 @@ from nimbus.runtime.driver import (
 )
 
 
-def spec(instance_id: str = "1") -> InstanceSpec:
+def spec(instance_id: str = "1", *disks: DiskAttachment) -> InstanceSpec:
     return InstanceSpec(
         instance_id=instance_id,
         hostname="vm-1.europe-west1-b.c.demo.internal",
         vcpus=1,
         memory_mb=512,
         image_root=Path("/nonexistent/image"),
+        disks=disks,
     )
+
+
+def disk(name: str, *, read_only: bool = False, boot: bool = False) -> DiskAttachment:
+    return DiskAttachment(name, Path(f"/disks/{name}.ext4"), read_only=read_only, boot=boot)
 
 
 def power(driver: fake.FakeDriver, instance_id: str = "1") -> PowerState:
@@ -160,3 +167,67 @@ def test_slow_stop_waits_out_the_timeout_then_kills() -> None:
     driver.start("1")
     driver.reset("1")  # a power cycle is a kill: nothing to wait for
     assert slept == [7] and power(driver) is PowerState.RUNNING
+
+
+def test_disks_are_recorded_attached_and_detached() -> None:
+    driver = fake.FakeDriver()
+    assert driver.capabilities.disks
+    driver.create(spec("1", disk("boot", boot=True)))
+    assert list(driver.instances["1"].disks) == ["boot"]
+    driver.start("1")
+    driver.attach_disk("1", disk("data"))  # hot plug
+    driver.attach_disk("1", disk("data"))  # a no-op
+    assert driver.instances["1"].disks["data"] == disk("data")
+    driver.detach_disk("1", "data")
+    driver.detach_disk("1", "data")  # a no-op
+    assert list(driver.instances["1"].disks) == ["boot"]
+    assert [call for call, _ in driver.calls].count("attach_disk") == 2
+    assert ("detach_disk", "1") in driver.calls
+
+    driver.stop("1", timeout=5)
+    driver.attach_disk("1", disk("later"))  # kept for the next boot
+    driver.start("1")
+    assert list(driver.instances["1"].disks) == ["boot", "later"]
+
+
+def test_disk_attachments_refused() -> None:
+    driver = fake.FakeDriver()
+    driver.create(spec("1", disk("boot", boot=True)))
+    driver.start("1")
+    with pytest.raises(BuildAborted):
+        driver.detach_disk("1", "boot")  # while it runs
+    with pytest.raises(BuildAborted):
+        driver.attach_disk("1", disk("another", boot=True))
+    with pytest.raises(BuildAborted):
+        driver.attach_disk("1", DiskAttachment("boot", Path("/disks/other.ext4")))
+    with pytest.raises(BuildAborted):
+        driver.attach_disk("1", disk("Bad_Name"))
+    with pytest.raises(InstanceNotFound):
+        driver.attach_disk("9", disk("data"))
+    with pytest.raises(BuildAborted):
+        driver.create(spec("2", disk("a", boot=True), disk("b", boot=True)))
+
+
+def test_a_disk_has_one_writer_or_readers_only() -> None:
+    driver = fake.FakeDriver()
+    for instance_id in ("1", "2", "3"):
+        driver.create(spec(instance_id))
+        driver.start(instance_id)
+    driver.attach_disk("1", disk("shared", read_only=True))
+    driver.attach_disk("2", disk("shared", read_only=True))
+    with pytest.raises(DiskInUse):
+        driver.attach_disk("3", disk("shared"))
+    driver.detach_disk("1", "shared")
+    driver.detach_disk("2", "shared")
+    driver.attach_disk("3", disk("shared"))
+    with pytest.raises(DiskInUse):
+        driver.attach_disk("1", disk("shared", read_only=True))
+
+    # Attached to a stopped instance, it is refused at boot while another writes it.
+    driver.stop("2", timeout=5)
+    driver.stop("3", timeout=5)
+    driver.attach_disk("2", disk("shared"))
+    driver.start("3")
+    with pytest.raises(DiskInUse):
+        driver.start("2")
+    assert power(driver, "2") is PowerState.STOPPED

@@ -6,8 +6,11 @@ from fastapi import FastAPI
 
 from nimbus import __version__
 from nimbus.api import errors, health, testing
+from nimbus.api.compute.disks import router as compute_disks_router
+from nimbus.api.compute.firewalls import router as compute_firewalls_router
 from nimbus.api.compute.images import router as compute_images_router
 from nimbus.api.compute.instances import router as compute_instances_router
+from nimbus.api.compute.networks import router as compute_networks_router
 from nimbus.api.compute.routes import router as compute_router
 from nimbus.api.iam.routes import router as iam_router
 from nimbus.api.oauth2.routes import router as oauth2_router
@@ -47,6 +50,9 @@ def create_app(cloud: Cloud) -> FastAPI:
         compute_router,
         compute_instances_router,
         compute_images_router,
+        compute_disks_router,
+        compute_networks_router,
+        compute_firewalls_router,
         storage_buckets_router,
         storage_objects_router,
         storage_uploads_router,

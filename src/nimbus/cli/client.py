@@ -28,7 +28,8 @@ class ApiError(CliError):
 
 
 class Api:
-    def __init__(self, endpoint: str, tokens: TokenSource | None, timeout: float = 60) -> None:
+    # Above two minutes: an operation's wait may block that long before it answers.
+    def __init__(self, endpoint: str, tokens: TokenSource | None, timeout: float = 150) -> None:
         self.endpoint = endpoint
         self.tokens = tokens
         self._http = httpx.Client(

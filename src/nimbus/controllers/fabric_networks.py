@@ -9,6 +9,7 @@ from pathlib import Path
 
 from nimbus.controllers.instance_world import InstanceView
 from nimbus.net.fabric import Fabric, Subnet
+from nimbus.net.firewall import InstanceFirewall
 from nimbus.services.compute.addresses import instance_mac
 from nimbus.services.compute.metadata_server import API_RELAY_PORT, METADATA_ADDRESS
 from nimbus.settings import ServerSettings
@@ -20,6 +21,8 @@ class FabricNetworks:
         self.settings = settings
         # Called with a network's id once it exists (to serve the metadata server in it).
         self.listeners: list[Callable[[str], None]] = []
+        # Applies an instance's firewall (given its key) right after it is attached.
+        self._apply_firewall: Callable[[str], None] | None = None
 
     def attach(self, instance: InstanceView) -> Path | None:
         subnets = [
@@ -35,7 +38,7 @@ class FabricNetworks:
         for listener in self.listeners:
             listener(network_id)
         own = next(s for s in subnets if str(s.cidr) == instance.subnet_cidr)
-        return self.fabric.attach(
+        path = self.fabric.attach(
             network_id,
             instance.key,
             ipaddress.IPv4Address(instance.network_ip),
@@ -43,9 +46,24 @@ class FabricNetworks:
             external=ipaddress.IPv4Address(instance.nat_ip) if instance.nat_ip else None,
             mac=instance_mac(instance.id),
         )
+        # Before boot: a new namespace is closed until its rules are in.
+        if self._apply_firewall is not None:
+            self._apply_firewall(instance.key)
+        return path
 
     def detach(self, instance: InstanceView) -> None:
         self.fabric.detach(instance.key)
+
+    # The firewall controller's view of this host (controllers.firewalls.FirewallHost).
+
+    def attached(self) -> list[str]:
+        return self.fabric.instance_ids()
+
+    def set_firewall(self, instance_key: str, firewall: InstanceFirewall) -> None:
+        self.fabric.set_firewall(instance_key, firewall)
+
+    def on_attach(self, apply: Callable[[str], None]) -> None:
+        self._apply_firewall = apply
 
     def nameservers(self, instance: InstanceView) -> tuple[str, ...]:
         return (METADATA_ADDRESS,)

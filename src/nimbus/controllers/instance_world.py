@@ -46,6 +46,24 @@ class InstanceView:
                 "google.internal")  # fmt: skip
 
 
+class DiskStore(Protocol):
+    """Disk and snapshot files on this host (``nimbus.runtime.disks.DiskFiles``)."""
+
+    def path(self, disk_key: str) -> Path: ...
+
+    def create(self, disk_key: str, size_gb: int, *, snapshot_key: str | None = None) -> Path:
+        """Make the disk (blank, or a copy of a snapshot); idempotent."""
+
+    def resize(self, disk_key: str, size_gb: int) -> None: ...
+
+    def snapshot(self, disk_key: str, snapshot_key: str) -> int:
+        """Copy the disk, consistent even while in use; the bytes stored."""
+
+    def delete(self, disk_key: str) -> None: ...
+
+    def delete_snapshot(self, snapshot_key: str) -> None: ...
+
+
 class ImageRoots(Protocol):
     def root_for(self, image_id: int) -> Path | None:
         """The image's root filesystem, or None while it is not ready yet."""

@@ -8,6 +8,7 @@ one worker at a time; different instances proceed in parallel.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -17,30 +18,55 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.orm import Session
 
-from nimbus.controllers.instance_world import ImageRoots, InstanceNetworks, InstanceView
+from nimbus.controllers.instance_world import DiskStore, ImageRoots, InstanceNetworks, InstanceView
 from nimbus.core.clock import Clock
-from nimbus.core.errors import NimbusError, Unavailable
-from nimbus.runtime.driver import BuildAborted, Driver, DriverError, InstanceSpec, PowerState
+from nimbus.core.errors import FailedPrecondition, InvalidArgument, NimbusError, Unavailable
+from nimbus.runtime.driver import (
+    BuildAborted,
+    DiskAttachment,
+    Driver,
+    DriverError,
+    InstanceSpec,
+    PowerState,
+)
+from nimbus.services.compute import disk_rows, machine_types, usage
 from nimbus.services.compute import instance_states as st
-from nimbus.services.compute import machine_types
 from nimbus.services.compute.metadata_server import METADATA_ADDRESS
 from nimbus.services.operations import states as op_states
 from nimbus.services.operations.service import Operations
 from nimbus.store.db import Database
-from nimbus.store.models import Instance, Operation, Project, Subnetwork
+from nimbus.store.models import Disk, Instance, Operation, Project, Subnetwork
+from nimbus.store.models import DiskAttachment as DiskAttachmentRow
 
 log = logging.getLogger("nimbus.controllers.instances")
 POLL_SECONDS = 0.2
 WATCH_SECONDS = 2.0
 
-_SETTLED = or_(
-    and_(
-        Instance.status == st.RUNNING,
-        Instance.desired_status == st.WANT_RUNNING,
-        Instance.reset_requested == Instance.reset_done,
-    ),
-    and_(Instance.status == st.TERMINATED, Instance.desired_status == st.WANT_TERMINATED),
+_DISKS_PENDING = (
+    select(DiskAttachmentRow.id)
+    .where(
+        DiskAttachmentRow.instance_id == Instance.id,
+        DiskAttachmentRow.state != disk_rows.ATTACHED,
+    )
+    .exists()
 )
+_SETTLED = and_(
+    or_(
+        and_(
+            Instance.status == st.RUNNING,
+            Instance.desired_status == st.WANT_RUNNING,
+            Instance.reset_requested == Instance.reset_done,
+            Instance.preempt_requested.is_(False),
+        ),
+        and_(Instance.status == st.TERMINATED, Instance.desired_status == st.WANT_TERMINATED),
+        and_(Instance.status == st.SUSPENDED, Instance.desired_status == st.WANT_SUSPENDED),
+    ),
+    not_(_DISKS_PENDING),
+)
+# Google takes preemptible (not Spot) instances back after they ran this long.
+PREEMPTIBLE_LIFETIME = dt.timedelta(hours=24)
+# The budget a preempted instance's shutdown script gets, as on Google.
+PREEMPTION_NOTICE_SECONDS = 30.0
 
 
 class InstanceController:
@@ -53,6 +79,8 @@ class InstanceController:
         images: ImageRoots,
         networks: InstanceNetworks,
         *,
+        disks: DiskStore | None = None,
+        on_disks_released: Callable[[], None] = lambda: None,
         stop_timeout: float = 30.0,
         workers: int = 8,
     ) -> None:
@@ -63,6 +91,9 @@ class InstanceController:
         self.images = images
         self.networks = networks
         self.stop_timeout = stop_timeout
+        self.disks = disks
+        # Called when auto-deleted disks were handed to the disk controller.
+        self.on_disks_released = on_disks_released
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="instance")
         self._busy: set[int] = set()
         self._lock = threading.Lock()
@@ -172,6 +203,25 @@ class InstanceController:
                     instance.status = st.TERMINATED
                     instance.desired_status = st.WANT_TERMINATED
                     instance.last_stop_time = self.clock.now()
+                    usage.ended(session, usage.INSTANCE, instance.id, instance.last_stop_time)
+        self._expire_preemptible()
+
+    def _expire_preemptible(self) -> None:
+        """Preemptible instances live at most 24 hours."""
+        now = self.clock.now()
+        with self.db.write() as session:
+            for instance in session.scalars(
+                select(Instance).where(
+                    Instance.status == st.RUNNING, Instance.preempt_requested.is_(False)
+                )
+            ):
+                started = instance.last_start_time
+                if (
+                    instance.scheduling.get("preemptible")
+                    and started is not None
+                    and now - started >= PREEMPTIBLE_LIFETIME
+                ):
+                    instance.preempt_requested = True
 
     def _work(self, instance_id: int) -> None:
         try:
@@ -192,20 +242,36 @@ class InstanceController:
                 return
             desired, status = instance.desired_status, instance.status
             resetting = instance.reset_requested != instance.reset_done
+            preempting = instance.preempt_requested
             view = _view(session, instance)
+        if status in (st.SUSPENDED, st.SUSPENDING) and desired != st.WANT_SUSPENDED:
+            self._resume(view, running=desired == st.WANT_RUNNING)
+            if desired == st.WANT_RUNNING:
+                return
         if desired == st.WANT_DELETED:
             self._delete(view)
+        elif preempting and status == st.RUNNING:
+            self._preempt(view)
         elif desired == st.WANT_TERMINATED and status != st.TERMINATED:
             self._stop(view)
+        elif desired == st.WANT_SUSPENDED and status != st.SUSPENDED:
+            self._suspend(view)
         elif desired == st.WANT_RUNNING and status == st.RUNNING and resetting:
             self._reset(view)
         elif desired == st.WANT_RUNNING and status != st.RUNNING:
             self._boot(view)
+        else:
+            if preempting:
+                self._clear_preemption(view)
+            self._sync_disks(view)
 
     def _boot(self, view: InstanceView) -> None:
         root = self.images.root_for(view.image_id)
         if root is None:
             return  # the image is still being built; the next pass tries again
+        disks = self._disk_attachments(view)
+        if disks is None:
+            return  # a disk is still being made; the disk controller wakes us
         self._set_status(view, st.STAGING)
         try:
             netns = self.networks.attach(view)
@@ -227,8 +293,10 @@ class InstanceController:
                     cpus=_cpus_for(view),
                     nameservers=self.networks.nameservers(view),
                     search_domains=view.search_domains,
+                    disks=disks,
                 )
             )
+            self._sync_disks(view)
             self.driver.start(view.key)
         except DriverError as error:
             log.warning("instance %s did not boot: %s", view.name, error)
@@ -242,6 +310,7 @@ class InstanceController:
             instance.status_message = ""
             instance.last_start_time = self.clock.now()
             instance.reset_done = instance.reset_requested
+            usage.instance_started(session, instance, instance.last_start_time)
             self._finish(session, view)
 
     def _stop(self, view: InstanceView) -> None:
@@ -253,6 +322,7 @@ class InstanceController:
                 return
             instance.status = st.TERMINATED
             instance.last_stop_time = self.clock.now()
+            usage.ended(session, usage.INSTANCE, instance.id, instance.last_stop_time)
             if instance.desired_status == st.WANT_TERMINATED:
                 self._finish(session, view)
 
@@ -274,9 +344,13 @@ class InstanceController:
         self.networks.detach(view)
         with self.db.write() as session:
             instance = session.get(Instance, view.id)
+            now = self.clock.now()
             if instance is not None:
+                usage.ended(session, usage.INSTANCE, instance.id, now)
+                self._release_disks(session, instance, now)
                 session.delete(instance)
             self._finish(session, view)
+        self.on_disks_released()
 
     def _failed(self, view: InstanceView, error: DriverError) -> None:
         reason = (
@@ -294,7 +368,197 @@ class InstanceController:
             instance.status = st.TERMINATED
             instance.desired_status = st.WANT_TERMINATED
             instance.status_message = failure.message
+            usage.ended(session, usage.INSTANCE, instance.id, self.clock.now())
             self._finish(session, view, failure)
+
+    # -- suspension and preemption ---------------------------------------------------------
+
+    def _suspend(self, view: InstanceView) -> None:
+        self._set_status(view, st.SUSPENDING)
+        try:
+            self.driver.suspend(view.key)
+        except DriverError as error:
+            failure = FailedPrecondition(
+                f"Instance '{view.name}' could not be suspended: {error}",
+                reason="resourceNotReady",
+            )
+            with self.db.write() as session:
+                instance = session.get(Instance, view.id)
+                if instance is not None:
+                    instance.status = st.RUNNING
+                    instance.desired_status = st.WANT_RUNNING
+                self._finish(session, view, failure)
+            return
+        with self.db.write() as session:
+            instance = session.get(Instance, view.id)
+            if instance is None:
+                return
+            instance.status = st.SUSPENDED
+            usage.ended(session, usage.INSTANCE, instance.id, self.clock.now())
+            self._finish(session, view)
+
+    def _resume(self, view: InstanceView, *, running: bool) -> None:
+        """Thaw a suspended instance: to run again, or to be stopped or deleted."""
+        self.driver.resume(view.key)
+        with self.db.write() as session:
+            instance = session.get(Instance, view.id)
+            if instance is None:
+                return
+            instance.status = st.RUNNING
+            if running:
+                instance.last_start_time = self.clock.now()
+                usage.instance_started(session, instance, instance.last_start_time)
+                self._finish(session, view)
+
+    def _preempt(self, view: InstanceView) -> None:
+        """Google's preemption: ``preempted`` turns TRUE in the metadata server, the
+        guest gets its shutdown budget, then the instance stops or is deleted."""
+        with self.db.write() as session:
+            instance = session.get(Instance, view.id)
+            if instance is None:
+                return
+            instance.preempted = True
+            action = instance.scheduling.get("instanceTerminationAction", "STOP")
+            operation = self.operations.record_for_number(
+                session,
+                view.project_number,
+                scope=op_states.ZONE,
+                location=view.zone,
+                operation_type="compute.instances.preempted",
+                # The instance's URL as its clients know it, from its own Operations.
+                target_link=session.scalars(
+                    select(Operation.target_link)
+                    .where(Operation.target_id == view.key)
+                    .order_by(Operation.insert_time.desc())
+                ).first()
+                or "",
+                target_id=view.key,
+                user="system",
+            )
+            self.operations.start(session, operation)
+        # Time for the guest to read ``preempted`` before its shutdown begins.
+        self._stopping.wait(1.0)
+        self._set_status(view, st.STOPPING)
+        self.driver.stop(view.key, min(self.stop_timeout, PREEMPTION_NOTICE_SECONDS))
+        with self.db.write() as session:
+            instance = session.get(Instance, view.id)
+            if instance is None:
+                return
+            now = self.clock.now()
+            instance.status = st.TERMINATED
+            instance.last_stop_time = now
+            instance.preempt_requested = False
+            usage.ended(session, usage.INSTANCE, instance.id, now)
+            instance.desired_status = st.WANT_DELETED if action == "DELETE" else st.WANT_TERMINATED
+            if action != "DELETE":
+                self._finish(session, view)
+            else:
+                # The preemption operation ends with the deletion.
+                pass
+
+    def _clear_preemption(self, view: InstanceView) -> None:
+        with self.db.write() as session:
+            instance = session.get(Instance, view.id)
+            if instance is not None:
+                instance.preempt_requested = False
+
+    # -- disks -----------------------------------------------------------------------------
+
+    def _disk_attachments(self, view: InstanceView) -> tuple[DiskAttachment, ...] | None:
+        """The instance's disks as its driver takes them, or None while one is not ready."""
+        with self.db.read() as session:
+            rows = disk_rows.attachments_of(session, [view.id])[view.id]
+        attachments = []
+        for attachment, disk in rows:
+            if attachment.state == disk_rows.DETACHING:
+                continue
+            made = disk.status == disk_rows.READY and disk.provisioned_gb >= 1
+            if not made or self.disks is None:
+                if self.disks is None:
+                    continue
+                return None
+            image_root = None
+            if disk.image_id is not None:
+                image_root = self.images.root_for(disk.image_id)
+                if image_root is None:
+                    return None
+            attachments.append(
+                DiskAttachment(
+                    device_name=attachment.device_name,
+                    path=self.disks.path(str(disk.id)),
+                    read_only=attachment.mode == disk_rows.READ_ONLY,
+                    boot=attachment.boot,
+                    image_root=image_root,
+                )
+            )
+        return tuple(attachments)
+
+    def _sync_disks(self, view: InstanceView) -> None:
+        """Hand the runtime the disks attached or detached since it last looked."""
+        with self.db.read() as session:
+            rows = disk_rows.attachments_of(session, [view.id])[view.id]
+            pending = [
+                (a.id, a.state, a.device_name) for a, _ in rows if a.state != disk_rows.ATTACHED
+            ]
+        if not pending:
+            return
+        wanted = {d.device_name: d for d in self._disk_attachments(view) or ()}
+        created = self.driver.status(view.key).power != PowerState.MISSING
+        done: list[int] = []
+        for attachment_id, state, device_name in pending:
+            try:
+                if state == disk_rows.DETACHING:
+                    if created:
+                        self.driver.detach_disk(view.key, device_name)
+                elif device_name in wanted:
+                    if created:
+                        self.driver.attach_disk(view.key, wanted[device_name])
+                elif self.disks is not None:
+                    continue  # its disk is not ready yet
+            except DriverError as error:
+                log.warning("instance %s, disk %s: %s", view.name, device_name, error)
+                self._disk_failed(view, attachment_id, error)
+                continue
+            done.append(attachment_id)
+        with self.db.write() as session:
+            now = self.clock.now()
+            for attachment_id in done:
+                attachment = session.get(DiskAttachmentRow, attachment_id)
+                if attachment is None:
+                    continue
+                if attachment.state == disk_rows.DETACHING:
+                    disk = session.get(Disk, attachment.disk_id)
+                    if disk is not None:
+                        disk.last_detach_time = now
+                    session.delete(attachment)
+                else:
+                    attachment.state = disk_rows.ATTACHED
+            session.flush()
+            if done and _settled(session, view.id):
+                self._finish(session, view)
+
+    def _disk_failed(self, view: InstanceView, attachment_id: int, error: DriverError) -> None:
+        failure = InvalidArgument(
+            f"Disk could not be attached to '{view.name}': {error}",
+            reason="resourceInUseByAnotherResource",
+        )
+        with self.db.write() as session:
+            attachment = session.get(DiskAttachmentRow, attachment_id)
+            if attachment is not None and attachment.state == disk_rows.ATTACHING:
+                session.delete(attachment)
+            self._finish(session, view, failure)
+
+    @staticmethod
+    def _release_disks(session: Session, instance: Instance, now: dt.datetime) -> None:
+        for attachment in session.scalars(
+            select(DiskAttachmentRow).where(DiskAttachmentRow.instance_id == instance.id)
+        ):
+            disk = session.get(Disk, attachment.disk_id)
+            if disk is not None:
+                disk.last_detach_time = now
+                if attachment.auto_delete:
+                    disk.status = disk_rows.DELETING
+            session.delete(attachment)
 
     # -- store helpers ---------------------------------------------------------------------
 
@@ -311,6 +575,12 @@ class InstanceController:
     ) -> None:
         for operation in _open_operations(session, view):
             self.operations.finish(session, operation, error)
+
+
+def _settled(session: Session, instance_id: int) -> bool:
+    return (
+        session.scalar(select(Instance.id).where(Instance.id == instance_id, _SETTLED)) is not None
+    )
 
 
 def _open_operations(session: Session, view: InstanceView) -> list[Operation]:

@@ -16,6 +16,10 @@ class NetworkNotFound(NetError):
     """The network (or the subnet asked for) was never ensured on this host."""
 
 
+class InstanceNotFound(NetError):
+    """The instance is not attached on this host."""
+
+
 class AddressConflict(NetError):
     """An internal or external address is already held by another instance."""
 

@@ -19,8 +19,9 @@ from functools import partial
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 
-from nimbus.net import external, host, namespaces, ports, router, sockets
-from nimbus.net.errors import AddressConflict, NetworkNotFound
+from nimbus.net import external, host, instance_filter, namespaces, ports, router, sockets
+from nimbus.net.errors import AddressConflict, InstanceNotFound, NetworkNotFound
+from nimbus.net.firewall import InstanceFirewall
 from nimbus.net.links import Links
 from nimbus.net.locks import host_lock
 from nimbus.net.model import Attachment, Subnet
@@ -114,7 +115,10 @@ class Fabric:
         mac: str | None = None,
     ) -> Path:
         """Plug the instance into the network; return its namespace's path. Attaching
-        again with other values moves or re-addresses it."""
+        again with other values moves or re-addresses it.
+
+        A new namespace is closed (ingress denied, egress allowed) before its cable is
+        plugged, until ``set_firewall``; an existing one keeps the rules it has."""
         wanted = Attachment(instance_id, network_id, address, subnet, external, mac)
         self._check_attachment(wanted)
         router_ns = self._names.router_ns(network_id)
@@ -137,12 +141,23 @@ class Fabric:
                 # An eth0 left from an earlier cable would block the new one.
                 namespaces.run_in(instance_ns, ports.instance_unplug)
             path = namespaces.create(instance_ns)
+            namespaces.run_in(instance_ns, instance_filter.ensure_closed)
             with namespaces.opened(instance_ns) as instance_fd:
                 namespaces.run_in(router_ns, partial(ports.router_plug, port, instance_fd))
             namespaces.run_in(instance_ns, partial(ports.instance_configure, wanted))
             if external is not None or (old is not None and old.external is not None):
                 self._sync_nat(network_id)
             return path
+
+    def set_firewall(self, instance_id: str, firewall: InstanceFirewall) -> None:
+        """Enforce ``firewall`` in the attached instance's namespace, in one transaction
+        and only if its rules differ. New connections meet the new rules at once;
+        established ones carry on. Raises InstanceNotFound if it is not attached."""
+        instance_ns = self._names.instance_ns(instance_id)
+        with self._lock:
+            if not namespaces.exists(instance_ns):
+                raise InstanceNotFound(f"instance {instance_id} is not attached here")
+            namespaces.run_in(instance_ns, partial(instance_filter.enforce, firewall))
 
     def detach(self, instance_id: str) -> None:
         """Unplug the instance and remove its namespace."""
@@ -174,7 +189,9 @@ class Fabric:
     def connect(
         self, network_id: str, address: IPv4Address, port: int, timeout: float
     ) -> socket.socket:
-        """A TCP connection from the network's router to an internal address."""
+        """A TCP connection from the network's router to an internal address. It comes
+        from the subnet's gateway address, which the instance's firewall treats like
+        any other source."""
         router_ns = self._existing_router(network_id)
         return sockets.connect(router_ns, str(address), port, timeout)
 

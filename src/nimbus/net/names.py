@@ -15,8 +15,9 @@ from nimbus.net.errors import InvalidName
 ROUTER_BRIDGE = "br0"
 ROUTER_UPLINK = "up0"
 INSTANCE_LINK = "eth0"
-# The nftables table inside every router namespace.
+# The nftables table inside every router namespace, and inside every instance's.
 ROUTER_TABLE = "nimbus"
+INSTANCE_TABLE = "nimbus"
 
 _TAG_LENGTH = 6
 _TAG = re.compile(r"[a-z0-9]{6}")

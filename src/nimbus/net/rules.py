@@ -23,11 +23,10 @@ SERVICE_TCP_PORTS = (53, 80, 8080)
 SERVICE_UDP_PORTS = (53,)
 
 NAT_MAP = "natmap"
-# Left to the VPC firewall: traffic towards instances jumps here before it is accepted.
-FIREWALL_CHAIN = "firewall"
 
 _MARK = "nimbus-rules "
-_MARKER = "{marker}"
+# Where a template wants its digest (a rule comment); see ``sealed``.
+MARKER = "{marker}"
 
 
 @dataclass(frozen=True)
@@ -65,10 +64,10 @@ def read(table: str) -> TableState | None:
     return TableState(digest, nat)
 
 
-def _sealed(template: str) -> tuple[str, str]:
-    """The script with its digest written into the rule marked ``{marker}``."""
+def sealed(template: str) -> tuple[str, str]:
+    """The script with its digest written into the rule marked ``MARKER``."""
     digest = hashlib.sha256(template.encode()).hexdigest()[:16]
-    return template.replace(_MARKER, f'comment "{_MARK}{digest}"'), digest
+    return template.replace(MARKER, f'comment "{_MARK}{digest}"'), digest
 
 
 def _ports(ports: tuple[int, ...]) -> str:
@@ -76,15 +75,16 @@ def _ports(ports: tuple[int, ...]) -> str:
 
 
 def router_ruleset() -> tuple[str, str]:
-    """The router's table and its digest. Base chains are rewritten; the NAT map and the
-    firewall chain keep their contents (they are owned by other calls)."""
+    """The router's table and its digest. Base chains are rewritten; the NAT map keeps
+    its contents (``nat_map`` owns them). The VPC firewall is not here: each instance's
+    namespace enforces its own (``instance_filter``), as same-subnet traffic never
+    crosses the router's forward hook."""
     t = f"inet {ROUTER_TABLE}"
     br, up = f'"{ROUTER_BRIDGE}"', f'"{ROUTER_UPLINK}"'
     meta = str(METADATA_ADDRESS)
-    return _sealed(f"""
+    return sealed(f"""
 add table {t}
 add map {t} {NAT_MAP} {{ type ipv4_addr : ipv4_addr; }}
-add chain {t} {FIREWALL_CHAIN}
 add chain {t} prerouting {{ type nat hook prerouting priority dstnat; policy accept; }}
 add chain {t} input {{ type filter hook input priority filter; policy drop; }}
 add chain {t} forward {{ type filter hook forward priority filter; policy drop; }}
@@ -92,7 +92,7 @@ flush chain {t} prerouting
 flush chain {t} input
 flush chain {t} forward
 add rule {t} prerouting iifname {up} dnat ip to ip daddr map @{NAT_MAP}
-add rule {t} input ct state established,related accept {_MARKER}
+add rule {t} input ct state established,related accept {MARKER}
 add rule {t} input ct state invalid drop
 add rule {t} input iifname "lo" accept
 add rule {t} input iifname {br} meta l4proto icmp accept
@@ -100,9 +100,7 @@ add rule {t} input iifname {br} ip daddr {meta} tcp dport {_ports(SERVICE_TCP_PO
 add rule {t} input iifname {br} ip daddr {meta} udp dport {_ports(SERVICE_UDP_PORTS)} accept
 add rule {t} forward ct state established,related accept
 add rule {t} forward ct state invalid drop
-add rule {t} forward iifname {br} oifname {br} jump {FIREWALL_CHAIN}
 add rule {t} forward iifname {br} oifname {br} accept
-add rule {t} forward iifname {up} oifname {br} ct status dnat jump {FIREWALL_CHAIN}
 add rule {t} forward iifname {up} oifname {br} ct status dnat accept
 """)
 
@@ -119,13 +117,13 @@ def nat_map(entries: Mapping[IPv4Address, IPv4Address]) -> str:
 def host_ruleset(table: str, bridge: str) -> tuple[str, str]:
     """Should the host forward packets (another tool may turn it on), never between our
     bridge and anything: the fabric must not route anywhere."""
-    return _sealed(f"""
+    return sealed(f"""
 add table inet {table}
 delete table inet {table}
 table inet {table} {{
     chain forward {{
         type filter hook forward priority filter - 10; policy accept;
-        iifname "{bridge}" drop {_MARKER}
+        iifname "{bridge}" drop {MARKER}
         oifname "{bridge}" drop
     }}
 }}

@@ -3,12 +3,19 @@ overlay of the shared image, in the network namespace prepared for the instance.
 
 Everything an instance owns lives in its bundle, ``<state_dir>/instances/<id>/``:
 
-    spec.json      what it was created from; written last, so it marks a finished create
+    spec.json      what it was created from, and the disks attached since; written last
+                   at create, so it marks a finished create
     config.json    the OCI configuration, made again at every boot
-    upper/ work/   the overlay's writable layer: the instance's boot disk for now
-    rootfs/        the overlay, mounted while the instance runs
+    upper/ work/   the overlay's writable layer, for an instance without a boot disk
+    rootfs/        the root filesystem, mounted while the instance runs: the overlay of
+                   upper/ or of the boot disk over the image
+    disks/ guest-disks/ disk-ids/   persistent disks, mounted while it runs (see
+                   nimbus.runtime.instancedisks)
     console/       the bounded serial console log
     init.pid, console-keeper.pid, console.sock, console-keeper.log   one boot's plumbing
+
+Disk files live outside the bundle (nimbus.runtime.disks): stop and delete unmount
+them and never remove them.
 
 The runtime's own state lives in ``<state_dir>/runc``. A container runs detached from
 us: killing this process leaves instances running, and any call may be repeated after a
@@ -21,7 +28,6 @@ import contextlib
 import dataclasses
 import errno
 import hashlib
-import json
 import os
 import re
 import select
@@ -30,13 +36,27 @@ import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from nimbus.runtime import cgroups, console, consolelog, guestfiles, oci, overlay, runc
+from nimbus.runtime import (
+    bundlespec,
+    cgroups,
+    console,
+    consolelog,
+    diskmount,
+    ext4,
+    guestfiles,
+    instancedisks,
+    mounts,
+    oci,
+    overlay,
+    runc,
+)
 from nimbus.runtime.driver import (
+    DEVICE_NAME,
     BuildAborted,
     Capabilities,
     ConsoleChunk,
+    DiskAttachment,
     Driver,
     DriverError,
     InstanceNotFound,
@@ -45,6 +65,7 @@ from nimbus.runtime.driver import (
     InstanceStatus,
     PowerState,
     ResourcesUnavailable,
+    check_disks,
 )
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -54,7 +75,9 @@ KILL_WAIT_SECONDS = 10.0
 
 class ContainerDriver(Driver):
     name = "container"
-    capabilities = Capabilities(graceful_stop=True, reset=True, console=True, stats=True)
+    capabilities = Capabilities(
+        graceful_stop=True, reset=True, console=True, stats=True, disks=True
+    )
 
     def __init__(self, state_dir: Path, runtime: str | None = None) -> None:
         self.state_dir = state_dir.resolve()
@@ -127,6 +150,7 @@ class ContainerDriver(Driver):
     def stop(self, instance_id: str, timeout: float) -> None:
         with self._locked(instance_id):
             self._require(instance_id)
+            self._thaw(instance_id)
             container = self.container_id(instance_id)
             state = self.runtime.state(container)
             if state is not None and state.status == "running" and state.pid:
@@ -166,6 +190,28 @@ class ContainerDriver(Driver):
         """Every bundle, finished or not: a half-made one is for the caller to delete."""
         return sorted(p.name for p in self._instances.iterdir() if _ID.match(p.name))
 
+    def suspend(self, instance_id: str) -> None:
+        with self._locked(instance_id):
+            self._require(instance_id)
+            container = self.container_id(instance_id)
+            state = self.runtime.state(container)
+            if state is None or state.status not in _ALIVE:
+                raise InstanceNotFound(f"instance {instance_id} is not running")
+            if state.status == "running":
+                self.runtime.pause(container)
+
+    def resume(self, instance_id: str) -> None:
+        with self._locked(instance_id):
+            self._require(instance_id)
+            self._thaw(instance_id)
+
+    def _thaw(self, instance_id: str) -> None:
+        """Frozen processes take no signal, not even SIGKILL: thaw before stopping."""
+        container = self.container_id(instance_id)
+        state = self.runtime.state(container)
+        if state is not None and state.status == "paused":
+            self.runtime.resume(container)
+
     def console_output(self, instance_id: str, start: int = 0) -> ConsoleChunk:
         self._require(instance_id)
         return consolelog.read(self.bundle(instance_id) / console.LOG_DIR, start)
@@ -180,7 +226,57 @@ class ContainerDriver(Driver):
         except FileNotFoundError:  # it stopped meanwhile
             return InstanceStats(cpu_seconds=0.0, memory_bytes=0)
 
+    def attach_disk(self, instance_id: str, attachment: DiskAttachment) -> None:
+        check_disks((attachment,))
+        with self._locked(instance_id):
+            self._require(instance_id)
+            bundle = self.bundle(instance_id)
+            spec = bundlespec.load(bundle / "spec.json")
+            same = _attached(spec, attachment.device_name)
+            if same not in (None, attachment):
+                raise BuildAborted(f"device name {attachment.device_name} is taken")
+            running = self._running(instance_id)
+            if attachment.boot:
+                if running:
+                    raise BuildAborted("a running instance cannot change its boot disk")
+                if spec.boot_disk not in (None, attachment):
+                    raise BuildAborted("the instance has a boot disk already")
+            if running:
+                try:
+                    instancedisks.attach(bundle, attachment)
+                except BaseException:
+                    if same is None:  # leave no half-attached disk behind
+                        instancedisks.detach(bundle, attachment.device_name)
+                    raise
+            elif same is None:
+                self._check_disk(attachment)
+                diskmount.check_free(attachment.path, read_only=attachment.read_only)
+                if attachment.boot:
+                    self._write_guest_files(spec, attachment)
+            if same is None:
+                disks = (*spec.disks, attachment)
+                bundlespec.save(bundle / "spec.json", dataclasses.replace(spec, disks=disks))
+
+    def detach_disk(self, instance_id: str, device_name: str) -> None:
+        if not DEVICE_NAME.match(device_name):
+            raise BuildAborted(f"invalid device name {device_name!r}")
+        with self._locked(instance_id):
+            self._require(instance_id)
+            bundle = self.bundle(instance_id)
+            spec = bundlespec.load(bundle / "spec.json")
+            disk = _attached(spec, device_name)
+            if disk is not None and disk.boot and self._running(instance_id):
+                raise BuildAborted("the boot disk of a running instance cannot be detached")
+            instancedisks.detach(bundle, device_name)  # also what a crash left mounted
+            if disk is not None:
+                disks = tuple(d for d in spec.disks if d.device_name != device_name)
+                bundlespec.save(bundle / "spec.json", dataclasses.replace(spec, disks=disks))
+
     # -- steps ---------------------------------------------------------------------------------
+
+    def _running(self, instance_id: str) -> bool:
+        state = self.runtime.state(self.container_id(instance_id))
+        return state is not None and state.status in _ALIVE
 
     def _require(self, instance_id: str) -> None:
         if not self._created(instance_id):
@@ -188,10 +284,16 @@ class ContainerDriver(Driver):
 
     def _check(self, spec: InstanceSpec) -> None:
         guestfiles.validate(spec)
+        check_disks(spec.disks)
+        for disk in spec.disks:
+            self._check_disk(disk)
         if spec.vcpus <= 0 or spec.memory_mb <= 0:
             raise BuildAborted("an instance needs CPU and memory")
-        if not os.path.lexists(spec.image_root / "sbin" / "init"):
-            raise BuildAborted(f"image {spec.image_root} has no /sbin/init")
+        boot = spec.boot_disk
+        image_root = spec.image_root if boot is None else boot.image_root
+        # A boot disk holding a whole system shows its /sbin/init only once mounted.
+        if image_root is not None and not os.path.lexists(image_root / "sbin" / "init"):
+            raise BuildAborted(f"image {image_root} has no /sbin/init")
         # More vCPUs or memory than the host has is overcommit, as a cloud host does:
         # the limits hold, they just cannot all be reached at once. CPUs the host does
         # not have cannot be pinned. (Capacity is the scheduler's business.)
@@ -199,35 +301,80 @@ class ContainerDriver(Driver):
         if not set(spec.cpus) <= online:
             raise ResourcesUnavailable(f"this host has CPUs {sorted(online)}")
 
+    @staticmethod
+    def _check_disk(disk: DiskAttachment) -> None:
+        if not disk.path.is_file():
+            raise BuildAborted(f"disk {disk.device_name}: no disk file {disk.path}")
+        if disk.boot and disk.read_only:
+            raise BuildAborted(f"boot disk {disk.device_name} cannot be read-only")
+
     def _build(self, spec: InstanceSpec) -> None:
         bundle = self.bundle(spec.instance_id)
-        for part in ("upper", "work", "rootfs", console.LOG_DIR):
+        own_disk = ("upper", "work") if spec.boot_disk is None else ()
+        for part in (*own_disk, "rootfs", console.LOG_DIR):
             (bundle / part).mkdir(parents=True)
         bundle.chmod(0o700)
-        guestfiles.write(spec, bundle / "upper", spec.image_root)
-        _write_json(bundle / "spec.json", _spec_json(spec))
+        if spec.boot_disk is None:
+            guestfiles.write(spec, bundle / "upper", spec.image_root)
+        else:
+            self._write_guest_files(spec, spec.boot_disk)
+        bundlespec.save(bundle / "spec.json", spec)
+
+    def _write_guest_files(self, spec: InstanceSpec, boot: DiskAttachment) -> None:
+        """Into the boot disk's upper layer, with the disk mounted for just that."""
+        bundle = self.bundle(spec.instance_id)
+        raw = instancedisks.mount_raw(bundle, boot)
+        try:
+            lower = raw / ext4.UPPER if boot.image_root is None else boot.image_root
+            guestfiles.write(spec, raw / ext4.UPPER, lower)
+        finally:
+            instancedisks.unmount_all(bundle)
 
     def _boot(self, instance_id: str) -> None:
         bundle = self.bundle(instance_id)
-        spec = _load_spec(bundle / "spec.json")
+        spec = bundlespec.load(bundle / "spec.json")
         container = self.container_id(instance_id)
         if spec.netns_path is not None and not spec.netns_path.exists():
             raise ResourcesUnavailable(f"network namespace {spec.netns_path} is not there")
         try:
             # Made at every boot: it follows this driver and this host as they are now.
-            config = oci.config(spec, bundle / "rootfs", self.container_cgroups(instance_id))
-            _write_json(bundle / "config.json", config)
-            overlay.mount(spec.image_root, bundle / "upper", bundle / "work", bundle / "rootfs")
+            directories = oci.DiskDirectories(
+                bundle / instancedisks.GUEST_DISKS, bundle / instancedisks.DISK_IDS
+            )
+            config = oci.config(
+                spec, bundle / "rootfs", self.container_cgroups(instance_id), directories
+            )
+            bundlespec.write_json(bundle / "config.json", config)
+            self._mount_disks(spec)
             console.spawn(bundle)
             self.runtime.create(container, bundle, console.SOCKET, console.INIT_PID)
             self.runtime.start(container)
-        except (runc.RuntimeFailed, OSError) as error:
+        except BaseException as error:
             self._teardown(instance_id)
             if isinstance(error, OSError):
                 raise _os_error(error, "cannot boot the instance") from error
-            raise BuildAborted(f"cannot boot the instance: {error.message}") from error
+            if isinstance(error, runc.RuntimeFailed):
+                raise BuildAborted(f"cannot boot the instance: {error.message}") from error
+            raise
+
+    def _mount_disks(self, spec: InstanceSpec) -> None:
+        bundle = self.bundle(spec.instance_id)
+        rootfs = bundle / "rootfs"
+        boot = spec.boot_disk
+        if boot is not None:
+            instancedisks.mount_boot(bundle, boot, rootfs)
+        elif (bundle / "upper").is_dir():
+            overlay.mount(spec.image_root, bundle / "upper", bundle / "work", rootfs)
+        else:  # made with a boot disk that was detached since
+            raise BuildAborted("the instance has no boot disk")
+        instancedisks.prepare(bundle)
+        for disk in spec.disks:
+            if not disk.boot:
+                instancedisks.attach(bundle, disk)
 
     def _kill_now(self, instance_id: str) -> None:
+        with contextlib.suppress(runc.RuntimeFailed):
+            self._thaw(instance_id)
         container = self.container_id(instance_id)
         state = self.runtime.state(container)
         if state is not None and state.status == "running" and state.pid:
@@ -246,15 +393,27 @@ class ContainerDriver(Driver):
         bundle = self.bundle(instance_id)
         if bundle.is_dir():
             console.stop(bundle)
-            overlay.unmount(bundle / "rootfs")
+            instancedisks.unmount_all(bundle)
+            self._let_go(bundle)
+
+    @staticmethod
+    def _let_go(bundle: Path) -> None:
+        """Return once the disks this instance wrote are free for another (the last of
+        a dead instance's mounts may go a moment after it)."""
+        spec_file = bundle / "spec.json"
+        if spec_file.is_file():
+            for disk in bundlespec.load(spec_file).disks:
+                if not disk.read_only:
+                    diskmount.settle(disk.path)
 
     def _remove(self, instance_id: str) -> None:
         bundle = self.bundle(instance_id)
         if not bundle.exists():
             return
-        overlay.unmount(bundle / "rootfs")
-        if overlay.is_mounted(bundle / "rootfs"):  # never delete through into an image
-            raise OSError(errno.EBUSY, "still mounted", str(bundle / "rootfs"))
+        instancedisks.unmount_all(bundle)
+        left = mounts.below(bundle)
+        if left:  # never delete through into an image or a disk
+            raise OSError(errno.EBUSY, "still mounted", str(left[0].target))
         shutil.rmtree(bundle)
 
 
@@ -275,29 +434,5 @@ def _os_error(error: OSError, what: str) -> BuildAborted | ResourcesUnavailable:
     return BuildAborted(f"{what}: {error}")
 
 
-def _spec_json(spec: InstanceSpec) -> dict[str, Any]:
-    fields: dict[str, Any] = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
-    fields["image_root"] = str(spec.image_root)
-    fields["netns_path"] = None if spec.netns_path is None else str(spec.netns_path)
-    fields["hosts"], fields["environment"] = dict(spec.hosts), dict(spec.environment)
-    fields["cpus"] = list(spec.cpus)
-    return fields
-
-
-def _load_spec(path: Path) -> InstanceSpec:
-    fields = json.loads(path.read_text())
-    netns = fields["netns_path"]
-    return InstanceSpec(
-        **{
-            **fields,
-            "image_root": Path(fields["image_root"]),
-            "netns_path": None if netns is None else Path(netns),
-            "cpus": tuple(fields["cpus"]),
-        }
-    )
-
-
-def _write_json(path: Path, value: dict[str, Any]) -> None:
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(value, indent=1))
-    partial.replace(path)
+def _attached(spec: InstanceSpec, device_name: str) -> DiskAttachment | None:
+    return next((disk for disk in spec.disks if disk.device_name == device_name), None)

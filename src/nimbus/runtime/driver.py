@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,15 @@ class NotSupported(DriverError):
     """The driver has no such capability (see :class:`Capabilities`)."""
 
 
+class DiskInUse(DriverError):
+    """The disk is mounted in a way that forbids this: a disk has at most one writer,
+    and no reader while it has one; a mounted disk is not deleted."""
+
+
+class DiskNotFound(BuildAborted):
+    """There is no disk (or snapshot) file under this key or path."""
+
+
 class PowerState(enum.Enum):
     """What the driver sees, not what the user asked for."""
 
@@ -53,6 +63,26 @@ class Capabilities:
     console: bool = True
     stats: bool = True
     disks: bool = False
+
+
+# Google's deviceName: what the guest finds under /dev/disk/by-id/google-NAME.
+DEVICE_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class DiskAttachment:
+    """A persistent disk, as one instance uses it.
+
+    ``path`` is the disk's file (see :class:`nimbus.runtime.disks.DiskFiles`). A disk
+    made from an image holds only its changes: ``image_root`` is then the read-only
+    image under them (copy-on-write), and must be given at every attachment.
+    """
+
+    device_name: str
+    path: Path
+    read_only: bool = False
+    boot: bool = False
+    image_root: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +114,29 @@ class InstanceSpec:
     # /etc/resolv.conf: name servers and search domains (none: the image's own file).
     nameservers: tuple[str, ...] = ()
     search_domains: tuple[str, ...] = ()
+    # Persistent disks. With a boot disk (``boot=True``, at most one), the root
+    # filesystem is that disk and ``image_root`` is not used for it; without one, the
+    # driver keeps the instance's changes in storage of its own, which delete removes.
+    disks: tuple[DiskAttachment, ...] = ()
+
+    @property
+    def boot_disk(self) -> DiskAttachment | None:
+        return next((disk for disk in self.disks if disk.boot), None)
+
+
+def check_disks(disks: tuple[DiskAttachment, ...]) -> None:
+    """Refuse what no driver can attach: bad or repeated device names, two boot disks,
+    a relative path."""
+    names = [disk.device_name for disk in disks]
+    for disk in disks:
+        if not DEVICE_NAME.match(disk.device_name):
+            raise BuildAborted(f"invalid device name {disk.device_name!r}")
+        if not disk.path.is_absolute():
+            raise BuildAborted(f"disk {disk.device_name}: {disk.path} is not an absolute path")
+    if len(set(names)) != len(names):
+        raise BuildAborted(f"device names are not unique: {', '.join(names)}")
+    if sum(disk.boot for disk in disks) > 1:
+        raise BuildAborted("more than one boot disk")
 
 
 @dataclass(frozen=True)
@@ -129,7 +182,8 @@ class Driver(abc.ABC):
     def start(self, instance_id: str) -> None:
         """Boot a created instance; return once its init runs. No-op if RUNNING.
 
-        Raises InstanceNotFound if it was never created.
+        Raises InstanceNotFound if it was never created; DiskInUse if one of its disks
+        is mounted elsewhere in a way its attachment may not share.
         """
 
     @abc.abstractmethod
@@ -147,8 +201,8 @@ class Driver(abc.ABC):
 
     @abc.abstractmethod
     def delete(self, instance_id: str) -> None:
-        """Kill the instance if it runs and remove everything kept for it. No-op if
-        MISSING."""
+        """Kill the instance if it runs and remove everything kept for it, except its
+        persistent disks, which are only let go. No-op if MISSING."""
 
     @abc.abstractmethod
     def status(self, instance_id: str) -> InstanceStatus:
@@ -168,8 +222,27 @@ class Driver(abc.ABC):
     def stats(self, instance_id: str) -> InstanceStats:
         raise NotSupported(f"{self.name} reports no statistics")
 
-    def attach_disk(self, instance_id: str, device_name: str, path: Path) -> None:
+    def attach_disk(self, instance_id: str, attachment: DiskAttachment) -> None:
+        """Attach a disk: at once if the instance runs (hot plug), and from its next
+        boot on either way, until detached. No-op if it is attached just so already.
+
+        Raises DiskInUse if the disk is mounted where this attachment may not share it
+        (a writer and anyone else), BuildAborted if the device name is taken by another
+        disk, or for a boot disk while the instance runs; InstanceNotFound if unknown.
+        """
         raise NotSupported(f"{self.name} cannot attach disks")
 
     def detach_disk(self, instance_id: str, device_name: str) -> None:
+        """Detach a disk: at once if the instance runs, and for good. Never touches the
+        disk's file. No-op if nothing is attached under that name. BuildAborted for the
+        boot disk of a running instance; InstanceNotFound if the instance is unknown."""
         raise NotSupported(f"{self.name} cannot detach disks")
+
+    def suspend(self, instance_id: str) -> None:
+        """Freeze every process of a RUNNING instance, keeping its memory (no-op if
+        already suspended). InstanceNotFound if unknown."""
+        raise NotSupported(f"{self.name} cannot suspend instances")
+
+    def resume(self, instance_id: str) -> None:
+        """Thaw a suspended instance (no-op if it is not suspended)."""
+        raise NotSupported(f"{self.name} cannot resume instances")

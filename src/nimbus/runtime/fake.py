@@ -2,6 +2,10 @@
 
 Control-plane tests use it (and ``nimbus up --runtime fake``). Each subclass at the end
 injects one failure, so a test names the failure it is about.
+
+Disks are attachments only, with no files: each instance records its own
+(``instances[id].disks``), and a disk counts as mounted while an instance it is
+attached to runs, which is when the real drivers mount it.
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nimbus.runtime.driver import (
+    DEVICE_NAME,
     BuildAborted,
+    Capabilities,
     ConsoleChunk,
+    DiskAttachment,
+    DiskInUse,
     Driver,
     InstanceNotFound,
     InstanceSpec,
@@ -22,6 +30,7 @@ from nimbus.runtime.driver import (
     InstanceStatus,
     PowerState,
     ResourcesUnavailable,
+    check_disks,
 )
 
 CONSOLE_LIMIT = 64 * 1024
@@ -36,6 +45,9 @@ class FakeInstance:
     boots: int = 0
     console: bytearray = field(default_factory=bytearray)
     dropped: int = 0  # console bytes no longer kept
+    # Attached disks by device name, in attachment order.
+    disks: dict[str, DiskAttachment] = field(default_factory=dict)
+    suspended: bool = False
 
     def say(self, line: str) -> None:
         self.console += f"fake: {line}\n".encode()
@@ -47,6 +59,7 @@ class FakeInstance:
 
 class FakeDriver(Driver):
     name = "fake"
+    capabilities = Capabilities(disks=True)
 
     def __init__(self) -> None:
         self.instances: dict[str, FakeInstance] = {}
@@ -62,7 +75,9 @@ class FakeDriver(Driver):
                 return
             if spec.vcpus <= 0 or spec.memory_mb <= 0:
                 raise BuildAborted("an instance needs CPU and memory")
-            self.instances[spec.instance_id] = FakeInstance(spec)
+            check_disks(spec.disks)
+            disks = {disk.device_name: disk for disk in spec.disks}
+            self.instances[spec.instance_id] = FakeInstance(spec, disks=disks)
             self.instances[spec.instance_id].say("created")
 
     def start(self, instance_id: str) -> None:
@@ -70,6 +85,8 @@ class FakeDriver(Driver):
             self.calls.append(("start", instance_id))
             instance = self._get(instance_id)
             if not instance.running:
+                for disk in instance.disks.values():
+                    self._check_free(instance, disk)
                 self._boot(instance)
 
     def stop(self, instance_id: str, timeout: float) -> None:
@@ -85,6 +102,9 @@ class FakeDriver(Driver):
             instance = self._get(instance_id)
             if instance.running:
                 self._power_off(instance, "reset")
+            else:
+                for disk in instance.disks.values():
+                    self._check_free(instance, disk)
             self._boot(instance)
 
     def delete(self, instance_id: str) -> None:
@@ -119,6 +139,60 @@ class FakeDriver(Driver):
             if not instance.running:
                 return InstanceStats(cpu_seconds=0.0, memory_bytes=0)
             return InstanceStats(cpu_seconds=0.5, memory_bytes=instance.spec.memory_mb * _MIB // 4)
+
+    def suspend(self, instance_id: str) -> None:
+        with self._lock:
+            self.calls.append(("suspend", instance_id))
+            instance = self._get(instance_id)
+            if instance.running:
+                instance.suspended = True
+
+    def resume(self, instance_id: str) -> None:
+        with self._lock:
+            self.calls.append(("resume", instance_id))
+            self._get(instance_id).suspended = False
+
+    def attach_disk(self, instance_id: str, attachment: DiskAttachment) -> None:
+        with self._lock:
+            self.calls.append(("attach_disk", instance_id))
+            check_disks((attachment,))
+            instance = self._get(instance_id)
+            same = instance.disks.get(attachment.device_name)
+            if same == attachment:
+                return
+            if same is not None:
+                raise BuildAborted(f"device name {attachment.device_name} is taken")
+            if attachment.boot:
+                if instance.running:
+                    raise BuildAborted("a running instance cannot change its boot disk")
+                if any(disk.boot for disk in instance.disks.values()):
+                    raise BuildAborted("the instance has a boot disk already")
+            self._check_free(instance, attachment)
+            instance.disks[attachment.device_name] = attachment
+            instance.say(f"attached {attachment.device_name}")
+
+    def detach_disk(self, instance_id: str, device_name: str) -> None:
+        with self._lock:
+            self.calls.append(("detach_disk", instance_id))
+            if not DEVICE_NAME.match(device_name):
+                raise BuildAborted(f"invalid device name {device_name!r}")
+            instance = self._get(instance_id)
+            disk = instance.disks.get(device_name)
+            if disk is None:
+                return
+            if disk.boot and instance.running:
+                raise BuildAborted("the boot disk of a running instance cannot be detached")
+            del instance.disks[device_name]
+            instance.say(f"detached {device_name}")
+
+    def _check_free(self, instance: FakeInstance, wanted: DiskAttachment) -> None:
+        """As the real drivers: one writer, or readers only, among running instances."""
+        for other in self.instances.values():
+            if other is instance or not other.running:
+                continue
+            for disk in other.disks.values():
+                if disk.path == wanted.path and not (disk.read_only and wanted.read_only):
+                    raise DiskInUse(f"fake: disk {disk.path} is in use by {other.spec.instance_id}")
 
     # -- what the failures override -----------------------------------------------------------
 

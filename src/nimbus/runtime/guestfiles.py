@@ -1,14 +1,20 @@
 """The files that make an image this instance, written into its overlay's upper layer
-before the first boot: name, hosts, resolver, environment, machine id.
+(its boot disk's) before the first boot: name, hosts, resolver, environment, machine id.
 
-The upper layer is empty then, so nothing in it can be a symlink pointing out of the
-instance; directories we create take their owner and mode from the image's.
+A boot disk may have been another instance's, so its upper layer is the guest's to have
+filled: nothing in it is followed. Every path is walked one directory at a time without
+following symlinks, and whatever is in the way (a symlink, a file, a whiteout) is
+replaced, as a fresh upper layer would hide the image's. Directories we create take
+their owner and mode from the image's.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
+import stat
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,16 +49,21 @@ def write(spec: InstanceSpec, upper: Path, lower: Path) -> None:
         "etc/hosts": hosts(spec.hostname, spec.hosts),
         "etc/environment": "".join(f"{k}={v}\n" for k, v in spec.environment.items()),
         "etc/machine-id": uuid.uuid4().hex + "\n",
+        # Written even when empty: it replaces what a disk's previous instance had.
+        ENVIRONMENT_DROP_IN: default_environment(spec.environment),
     }
-    if spec.environment:
-        files[ENVIRONMENT_DROP_IN] = default_environment(spec.environment)
     if spec.nameservers:
         files["etc/resolv.conf"] = resolv_conf(spec.nameservers, spec.search_domains)
-    for relative, text in files.items():
-        _make_parents(upper, lower, Path(relative).parent)
-        target = upper / relative
-        target.write_text(text)
-        target.chmod(0o644)
+    top = os.open(upper, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        for relative, text in files.items():
+            parent = _open_parents(top, lower, Path(relative).parent)
+            try:
+                _replace_file(parent, Path(relative).name, text)
+            finally:
+                os.close(parent)
+    finally:
+        os.close(top)
 
 
 def hosts(hostname: str, extra: Mapping[str, str]) -> str:
@@ -85,16 +96,50 @@ def default_environment(environment: Mapping[str, str]) -> str:
     return "[Manager]\n" + "\n".join(lines) + "\n"
 
 
-def _make_parents(upper: Path, lower: Path, relative: Path) -> None:
-    for part in reversed([relative, *relative.parents][:-1]):
-        made = upper / part
-        if made.is_dir():
-            continue
-        made.mkdir()
-        model = lower / part
-        if model.is_dir() and not model.is_symlink():
-            info = model.stat()
-            os.chown(made, info.st_uid, info.st_gid)
-            made.chmod(info.st_mode & 0o7777)
-        else:
-            made.chmod(0o755)
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _open_parents(top: int, lower: Path, relative: Path) -> int:
+    """A descriptor of ``relative`` under ``top``, made as needed."""
+    current = os.dup(top)
+    walked = Path()
+    for part in relative.parts:
+        walked /= part
+        try:
+            child = os.open(part, _DIRECTORY, dir_fd=current)
+        except FileNotFoundError:
+            child = _make_directory(current, part, lower / walked)
+        except OSError as error:
+            if error.errno not in (errno.ENOTDIR, errno.ELOOP):
+                os.close(current)
+                raise
+            os.unlink(part, dir_fd=current)  # not a directory: out of the way
+            child = _make_directory(current, part, lower / walked)
+        os.close(current)
+        current = child
+    return current
+
+
+def _make_directory(parent: int, name: str, model: Path) -> int:
+    os.mkdir(name, 0o700, dir_fd=parent)
+    made = os.open(name, _DIRECTORY, dir_fd=parent)
+    try:
+        info = model.lstat()
+    except OSError:
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        os.fchown(made, info.st_uid, info.st_gid)
+        os.fchmod(made, info.st_mode & 0o7777)
+    else:
+        os.fchmod(made, 0o755)
+    return made
+
+
+def _replace_file(parent: int, name: str, text: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name, dir_fd=parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(name, flags, 0o644, dir_fd=parent)
+    with os.fdopen(fd, "w") as file:
+        file.write(text)
+        os.fchmod(fd, 0o644)

@@ -4,11 +4,16 @@ system container, limited to its machine type.
 systemd needs, besides the usual /proc, /dev and /sys: tmpfs on /run, /run/lock and
 /tmp, and a cgroup hierarchy it may write to for its own subtree. Every other cgroup
 controller stays read-only, so the instance cannot raise its own limits.
+
+Persistent disks come in through two host directories (see
+:mod:`nimbus.runtime.instancedisks`): /mnt/disks receives, as a slave of the host's
+mount, every disk mounted there later (hot plug); /dev/disk/by-id is read-only.
 """
 
 from __future__ import annotations
 
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +70,26 @@ def pids_limit(memory_mb: int) -> int:
     return max(1024, memory_mb)
 
 
-def config(spec: InstanceSpec, rootfs: Path, cgroups: ContainerCgroups) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DiskDirectories:
+    """Host directories the guest sees as /mnt/disks and /dev/disk/by-id."""
+
+    mounts: Path
+    ids: Path
+
+
+def config(
+    spec: InstanceSpec,
+    rootfs: Path,
+    cgroups: ContainerCgroups,
+    disks: DiskDirectories | None = None,
+) -> dict[str, Any]:
     return {
         "ociVersion": "1.0.2",
         "process": _process(spec),
         "root": {"path": str(rootfs), "readonly": False},
         "hostname": short_hostname(spec.hostname),
-        "mounts": _mounts(cgroups),
+        "mounts": _mounts(cgroups) + _disk_mounts(disks),
         "linux": {
             "cgroupsPath": cgroups.path,
             "resources": _resources(spec),
@@ -119,6 +137,18 @@ def _mounts(cgroups: ContainerCgroups) -> list[dict[str, Any]]:
                    "rw", source=str(cgroups.systemd_dir))
         )  # fmt: skip
     return mounts
+
+
+def _disk_mounts(disks: DiskDirectories | None) -> list[dict[str, Any]]:
+    if disks is None:
+        return []
+    return [
+        # Read-only itself; each disk mounted under it keeps its own access.
+        _mount("/mnt/disks", "bind", "rbind", "ro", "nosuid", "nodev", "rslave",
+               source=str(disks.mounts)),
+        _mount("/dev/disk/by-id", "bind", "bind", "ro", "nosuid", "nodev", "noexec",
+               source=str(disks.ids)),
+    ]  # fmt: skip
 
 
 def _mount(destination: str, kind: str, *options: str, source: str = "") -> dict[str, Any]:

@@ -113,6 +113,13 @@ class Runtime:
     def delete(self, container_id: str) -> None:
         self._run("delete", "--force", container_id)
 
+    def pause(self, container_id: str) -> None:
+        """Freeze every process of the container (the cgroup freezer)."""
+        self._run("pause", container_id)
+
+    def resume(self, container_id: str) -> None:
+        self._run("resume", container_id)
+
     def _run(self, *args: str, cwd: Path | None = None) -> str:
         command = self.argv(*args)
         with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:

@@ -13,16 +13,22 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from nimbus.blobs import BlobStore
+from nimbus.controllers.disks import DiskController
+from nimbus.controllers.firewalls import FirewallController, FirewallHost
 from nimbus.controllers.host import ComputeHost, assemble_host
 from nimbus.controllers.images import ImageLibrary
 from nimbus.controllers.instances import InstanceController
 from nimbus.core.clock import Clock, SystemClock
 from nimbus.images.store import ImageStore
+from nimbus.services.compute.capacity import HostCapacity
+from nimbus.services.compute.disks import Disks
+from nimbus.services.compute.firewalls import Firewalls
 from nimbus.services.compute.images import Images
 from nimbus.services.compute.instances import Instances
 from nimbus.services.compute.metadata_server import MetadataService
 from nimbus.services.compute.networks import Networks
 from nimbus.services.compute.projects import ComputeProjects
+from nimbus.services.compute.subnetworks import Subnetworks
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.catalog import RoleCatalog, load_catalog
 from nimbus.services.iam.id_tokens import IdTokens
@@ -72,9 +78,14 @@ class Cloud:
     host: ComputeHost
     images: Images
     networks: Networks
+    subnetworks: Subnetworks
+    firewalls: Firewalls
+    firewall_controller: FirewallController
     instances: Instances
     image_library: ImageLibrary
     instance_controller: InstanceController
+    disks: Disks
+    disk_controller: DiskController
     metadata: MetadataService
     id_tokens: IdTokens
     blobs: BlobStore
@@ -110,6 +121,7 @@ class Cloud:
         library = ImageLibrary(
             images, ImageStore(settings.data_dir / "images"), blobs, operations, host.build_debian
         )
+        disk_controller = DiskController(db, clock, operations, host.disks)
         controller = InstanceController(
             db,
             clock,
@@ -117,8 +129,20 @@ class Cloud:
             host.driver,
             library,
             host.networks,
+            disks=host.disks,
+            on_disks_released=disk_controller.wake,
             stop_timeout=settings.stop_timeout,
         )
+        disk_controller.on_ready = controller.wake
+        networks = host.networks
+        firewall_controller = FirewallController(
+            db, networks if isinstance(networks, FirewallHost) else None
+        )
+
+        def instances_changed() -> None:
+            controller.wake()
+            firewall_controller.wake()
+
         return cls(
             settings=settings,
             db=db,
@@ -139,7 +163,10 @@ class Cloud:
             compute_projects=ComputeProjects(db, authorizer, operations),
             host=host,
             images=images,
-            networks=Networks(db, authorizer, clock),
+            networks=Networks(db, authorizer, operations, clock),
+            subnetworks=Subnetworks(db, authorizer, operations, clock),
+            firewalls=Firewalls(db, authorizer, operations, clock, wake=firewall_controller.wake),
+            firewall_controller=firewall_controller,
             instances=Instances(
                 db,
                 authorizer,
@@ -149,8 +176,13 @@ class Cloud:
                 clock,
                 external_pool=host.external_pool,
                 driver=host.driver,
-                wake=controller.wake,
+                capacity=HostCapacity.of_this_host(
+                    settings.cpu_allocation_ratio, settings.ram_allocation_ratio
+                ),
+                wake=instances_changed,
             ),
+            disks=Disks(db, authorizer, operations, images, clock, wake=disk_controller.wake),
+            disk_controller=disk_controller,
             image_library=library,
             instance_controller=controller,
             metadata=MetadataService(db, tokens, id_tokens, clock),
@@ -201,6 +233,8 @@ class Cloud:
             self.lifecycle.start()
             self.image_library.start()
             self.instance_controller.start()
+            self.disk_controller.start()
+            self.firewall_controller.start()
 
     def _referenced_blobs(self, blob_ids: list[str]) -> set[str]:
         with self.db.read() as session:
@@ -212,7 +246,9 @@ class Cloud:
     def close(self) -> None:
         for step in self.on_close:
             step()
+        self.firewall_controller.stop()
         self.instance_controller.stop()
+        self.disk_controller.stop()
         self.image_library.stop()
         self.lifecycle.stop()
         self.storage_usage.stop()

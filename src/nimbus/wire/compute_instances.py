@@ -1,4 +1,4 @@
-"""Compute Engine shapes of instances, images and networks (compute/v1)."""
+"""Compute Engine shapes of instances and images (compute/v1)."""
 
 from __future__ import annotations
 
@@ -121,52 +121,5 @@ class ImageList(Wire):
     kind: str = "compute#imageList"
     id: str
     items: list[Image]
-    next_page_token: str | None = None
-    self_link: str
-
-
-class Network(Wire):
-    kind: str = "compute#network"
-    id: str
-    creation_timestamp: str
-    name: str
-    description: str | None = None
-    self_link: str
-    self_link_with_id: str
-    auto_create_subnetworks: bool
-    subnetworks: list[str]
-    routing_config: dict[str, str]
-    mtu: int
-    network_firewall_policy_enforcement_order: str = "AFTER_CLASSIC_FIREWALL"
-
-
-class NetworkList(Wire):
-    kind: str = "compute#networkList"
-    id: str
-    items: list[Network]
-    next_page_token: str | None = None
-    self_link: str
-
-
-class Subnetwork(Wire):
-    kind: str = "compute#subnetwork"
-    id: str
-    creation_timestamp: str
-    name: str
-    network: str
-    ip_cidr_range: str
-    gateway_address: str
-    region: str
-    self_link: str
-    private_ip_google_access: bool = False
-    purpose: str = "PRIVATE"
-    stack_type: str = "IPV4_ONLY"
-    fingerprint: str
-
-
-class SubnetworkList(Wire):
-    kind: str = "compute#subnetworkList"
-    id: str
-    items: list[Subnetwork]
     next_page_token: str | None = None
     self_link: str

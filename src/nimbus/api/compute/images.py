@@ -1,4 +1,4 @@
-"""compute/v1 ``images`` and ``networks``/``subnetworks`` reads."""
+"""compute/v1 ``images``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from nimbus.api.deps import call, cloud_of
 from nimbus.api.responses import json_response
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
-from nimbus.wire.compute_instances import ImageList, NetworkList, SubnetworkList
+from nimbus.wire.compute_instances import ImageList
 
 router = APIRouter(prefix="/compute/v1/projects/{project}")
 Reader = Annotated[
@@ -107,53 +107,3 @@ async def delete_image(
     link = f"{project_link(request, project)}/global/images/{name}"
     owner, operation = await call(cloud_of(request).images.delete, caller, project, name, link)
     return json_response(views.operation(project_link(request, owner.project_id), operation))
-
-
-@router.get("/global/networks")
-async def list_networks(
-    project: str, request: Request, caller: Reader, listing: Listing
-) -> Response:
-    networks = cloud_of(request).networks
-    owner, rows = await call(networks.list_all, caller, project)
-    _, subnets = await call(networks.subnetworks, caller, project, None)
-    link = project_link(request, owner.project_id)
-    rendered = [
-        instance_views.network(link, row, [s for n, s in subnets if n.id == row.id]) for row in rows
-    ]
-    page = list_page(rendered, "name", listing)
-    return json_response(
-        NetworkList(
-            id=f"projects/{owner.project_id}/global/networks",
-            items=page.items,
-            next_page_token=page.next_page_token,
-            self_link=f"{link}/global/networks",
-        )
-    )
-
-
-@router.get("/global/networks/{name}")
-async def get_network(project: str, name: str, request: Request, caller: Reader) -> Response:
-    networks = cloud_of(request).networks
-    owner, row = await call(networks.get, caller, project, name)
-    _, subnets = await call(networks.subnetworks, caller, project, None)
-    link = project_link(request, owner.project_id)
-    mine = [s for n, s in subnets if n.id == row.id]
-    return json_response(instance_views.network(link, row, mine))
-
-
-@router.get("/regions/{region}/subnetworks")
-async def list_subnetworks(
-    project: str, region: str, request: Request, caller: Reader, listing: Listing
-) -> Response:
-    owner, pairs = await call(cloud_of(request).networks.subnetworks, caller, project, region)
-    link = project_link(request, owner.project_id)
-    rendered = [instance_views.subnetwork(link, n, s) for n, s in pairs]
-    page = list_page(rendered, "name", listing)
-    return json_response(
-        SubnetworkList(
-            id=f"projects/{owner.project_id}/regions/{region}/subnetworks",
-            items=page.items,
-            next_page_token=page.next_page_token,
-            self_link=f"{link}/regions/{region}/subnetworks",
-        )
-    )

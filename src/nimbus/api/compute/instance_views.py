@@ -1,11 +1,11 @@
-"""Instances, images and networks rendered in compute/v1 shapes."""
+"""Instances and images rendered in compute/v1 shapes."""
 
 from __future__ import annotations
 
 from nimbus.core.clock import compute_timestamp
 from nimbus.core.fingerprints import fingerprint_of
 from nimbus.services.locations import catalog
-from nimbus.store.models import Image, Instance, Network, Subnetwork
+from nimbus.store.models import Disk, DiskAttachment, Image, Instance
 from nimbus.wire.compute import Metadata, MetadataItem
 from nimbus.wire.compute_instances import (
     AccessConfig,
@@ -16,28 +16,24 @@ from nimbus.wire.compute_instances import (
 )
 from nimbus.wire.compute_instances import Image as ImageWire
 from nimbus.wire.compute_instances import Instance as InstanceWire
-from nimbus.wire.compute_instances import Network as NetworkWire
-from nimbus.wire.compute_instances import Subnetwork as SubnetworkWire
 
 
-def instance(project_link: str, row: Instance) -> InstanceWire:
-    network_name = row.network_name
+def instance(
+    project_link: str,
+    row: Instance,
+    attached: list[tuple[DiskAttachment, Disk]] | None = None,
+) -> InstanceWire:
     region = catalog.zone(row.zone).region
     zone_link = f"{project_link}/zones/{row.zone}"
     access = [AccessConfig(nat_ip=row.nat_ip)] if row.nat_ip else None
     interface = NetworkInterface(
-        network=f"{project_link}/global/networks/{network_name}",
-        subnetwork=f"{project_link}/regions/{region}/subnetworks/{network_name}",
+        network=f"{project_link}/global/networks/{row.network_name}",
+        subnetwork=f"{project_link}/regions/{region}/subnetworks/{row.subnetwork_name}",
         network_ip=row.network_ip,
         access_configs=access,
         fingerprint=fingerprint_of([row.network_ip, row.nat_ip]),
     )
-    disk = AttachedDisk(
-        source=f"{zone_link}/disks/{row.boot_disk.get('deviceName', row.name)}",
-        device_name=str(row.boot_disk.get("deviceName", row.name)),
-        auto_delete=bool(row.boot_disk.get("autoDelete", True)),
-        disk_size_gb=str(row.boot_disk.get("diskSizeGb", 10)),
-    )
+    disks = _attached_disks(zone_link, row, attached)
     items = [MetadataItem(**item) for item in row.metadata_items]
     return InstanceWire(
         id=str(row.id),
@@ -50,7 +46,7 @@ def instance(project_link: str, row: Instance) -> InstanceWire:
         status_message=row.status_message or None,
         zone=zone_link,
         network_interfaces=[interface],
-        disks=[disk],
+        disks=disks,
         metadata=Metadata(fingerprint=row.metadata_fingerprint, items=items or None),
         service_accounts=[ServiceAccountRef(**sa) for sa in row.service_accounts] or None,
         self_link=f"{zone_link}/instances/{row.name}",
@@ -63,6 +59,33 @@ def instance(project_link: str, row: Instance) -> InstanceWire:
         else None,
         last_stop_timestamp=compute_timestamp(row.last_stop_time) if row.last_stop_time else None,
     )
+
+
+def _attached_disks(
+    zone_link: str, row: Instance, attached: list[tuple[DiskAttachment, Disk]] | None
+) -> list[AttachedDisk]:
+    if not attached:
+        # An instance from before disks were resources: its boot disk as it was asked for.
+        return [
+            AttachedDisk(
+                source=f"{zone_link}/disks/{row.boot_disk.get('deviceName', row.name)}",
+                device_name=str(row.boot_disk.get("deviceName", row.name)),
+                auto_delete=bool(row.boot_disk.get("autoDelete", True)),
+                disk_size_gb=str(row.boot_disk.get("diskSizeGb", 10)),
+            )
+        ]
+    return [
+        AttachedDisk(
+            source=f"{zone_link}/disks/{disk.name}",
+            device_name=attachment.device_name,
+            index=index,
+            boot=attachment.boot,
+            mode=attachment.mode,
+            auto_delete=attachment.auto_delete,
+            disk_size_gb=str(disk.size_gb),
+        )
+        for index, (attachment, disk) in enumerate(attached)
+    ]
 
 
 def image(image_project_link: str, row: Image) -> ImageWire:
@@ -80,33 +103,4 @@ def image(image_project_link: str, row: Image) -> ImageWire:
         label_fingerprint=row.label_fingerprint,
         deprecated=row.deprecated,
         guest_os_features=[{"type": "VIRTIO_SCSI_MULTIQUEUE"}, {"type": "UEFI_COMPATIBLE"}],
-    )
-
-
-def network(project_link: str, row: Network, subnets: list[Subnetwork]) -> NetworkWire:
-    return NetworkWire(
-        id=str(row.id),
-        creation_timestamp=compute_timestamp(row.creation_time),
-        name=row.name,
-        description=row.description or None,
-        self_link=f"{project_link}/global/networks/{row.name}",
-        self_link_with_id=f"{project_link}/global/networks/{row.id}",
-        auto_create_subnetworks=row.auto_create_subnetworks,
-        subnetworks=[f"{project_link}/regions/{s.region}/subnetworks/{s.name}" for s in subnets],
-        routing_config={"routingMode": row.routing_mode},
-        mtu=row.mtu,
-    )
-
-
-def subnetwork(project_link: str, network_row: Network, row: Subnetwork) -> SubnetworkWire:
-    return SubnetworkWire(
-        id=str(row.id),
-        creation_timestamp=compute_timestamp(row.creation_time),
-        name=row.name,
-        network=f"{project_link}/global/networks/{network_row.name}",
-        ip_cidr_range=row.ip_cidr_range,
-        gateway_address=row.gateway_address,
-        region=f"{project_link}/regions/{row.region}",
-        self_link=f"{project_link}/regions/{row.region}/subnetworks/{row.name}",
-        fingerprint=fingerprint_of([row.ip_cidr_range]),
     )

@@ -16,7 +16,7 @@ from nimbus.api.compute.links import project_link
 from nimbus.api.compute.listing import Listing, list_page
 from nimbus.api.deps import call, cloud_of
 from nimbus.api.responses import json_response
-from nimbus.core.errors import InvalidArgument, NotFound
+from nimbus.core.errors import InvalidArgument, NotFound, RequiredField
 from nimbus.core.filters import compile_filter
 from nimbus.services.caller import Caller
 from nimbus.services.compute.instance_requests import parse_instance
@@ -56,9 +56,13 @@ async def insert_instance(
 async def list_instances(
     project: str, zone: str, request: Request, caller: Reader, listing: Listing
 ) -> Response:
-    owner, rows = await call(cloud_of(request).instances.list_in_zone, caller, project, zone)
+    instances = cloud_of(request).instances
+    owner, rows = await call(instances.list_in_zone, caller, project, zone)
     link = project_link(request, owner.project_id)
-    page = list_page([instance_views.instance(link, row) for row in rows], "name", listing)
+    attached = await call(instances.attached, [row.id for row in rows])
+    page = list_page(
+        [instance_views.instance(link, row, attached[row.id]) for row in rows], "name", listing
+    )
     return json_response(
         InstanceList(
             id=f"projects/{owner.project_id}/zones/{zone}/instances",
@@ -78,8 +82,10 @@ async def aggregated_instances(
     include_all_scopes: Annotated[bool | None, Query(alias="includeAllScopes")] = None,
     service_project_number: Annotated[str | None, Query(alias="serviceProjectNumber")] = None,
 ) -> Response:
-    owner, rows = await call(cloud_of(request).instances.list_all, caller, project)
+    instances = cloud_of(request).instances
+    owner, rows = await call(instances.list_all, caller, project)
     link = project_link(request, owner.project_id)
+    attached = await call(instances.attached, [row.id for row in rows])
     matches = compile_filter(listing.filter)
     items: dict[str, Any] = {
         f"zones/{zone}": {
@@ -92,7 +98,7 @@ async def aggregated_instances(
         for zone in catalog.ZONES
     }
     for row in rows:
-        rendered = instance_views.instance(link, row).dump()
+        rendered = instance_views.instance(link, row, attached[row.id]).dump()
         if matches(rendered):
             entry = items[f"zones/{row.zone}"]
             entry.pop("warning", None)
@@ -134,8 +140,11 @@ async def _render(request: Request, pending: Awaitable[tuple[Project, Operation]
 
 @router.get(INSTANCE)
 async def get_instance(target: InstanceTarget, request: Request, caller: Reader) -> Response:
-    owner, row = await call(cloud_of(request).instances.get, caller, target.ref)
-    return json_response(instance_views.instance(project_link(request, owner.project_id), row))
+    instances = cloud_of(request).instances
+    owner, row = await call(instances.get, caller, target.ref)
+    attached = await call(instances.attached, [row.id])
+    link = project_link(request, owner.project_id)
+    return json_response(instance_views.instance(link, row, attached[row.id]))
 
 
 @router.delete(INSTANCE)
@@ -165,6 +174,66 @@ async def stop_instance(
 async def reset_instance(t: InstanceTarget, request: Request, caller: Writer) -> Response:
     instances = cloud_of(request).instances
     return await _render(request, call(instances.reset, caller, t.ref, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/suspend")
+async def suspend_instance(t: InstanceTarget, request: Request, caller: Writer) -> Response:
+    instances = cloud_of(request).instances
+    return await _render(request, call(instances.suspend, caller, t.ref, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/resume")
+async def resume_instance(t: InstanceTarget, request: Request, caller: Writer) -> Response:
+    instances = cloud_of(request).instances
+    return await _render(request, call(instances.resume, caller, t.ref, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/simulateMaintenanceEvent")
+async def simulate_maintenance_event(
+    t: InstanceTarget, request: Request, caller: Writer
+) -> Response:
+    simulate = cloud_of(request).instances.simulate_maintenance_event
+    return await _render(request, call(simulate, caller, t.ref, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/setMachineType")
+async def set_machine_type(t: InstanceTarget, request: Request, caller: Writer) -> Response:
+    body = await parse_json_object(request)
+    machine_type = body.get("machineType")
+    if not isinstance(machine_type, str) or not machine_type:
+        raise RequiredField("Required field 'machineType' not specified")
+    change = cloud_of(request).instances.set_machine_type
+    return await _render(request, call(change, caller, t.ref, machine_type, t.link))
+
+
+@router.post(f"{INSTANCE}/attachDisk")
+async def attach_disk(t: InstanceTarget, request: Request, caller: Writer) -> Response:
+    body = await parse_json_object(request)
+    attach = cloud_of(request).instances.attach_disk
+    return await _render(request, call(attach, caller, t.ref, body, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/detachDisk")
+async def detach_disk(
+    t: InstanceTarget,
+    request: Request,
+    caller: Writer,
+    device_name: Annotated[str, Query(alias="deviceName")],
+) -> Response:
+    detach = cloud_of(request).instances.detach_disk
+    return await _render(request, call(detach, caller, t.ref, device_name, t.link, t.request_id))
+
+
+@router.post(f"{INSTANCE}/setDiskAutoDelete")
+async def set_disk_auto_delete(
+    t: InstanceTarget,
+    request: Request,
+    caller: Writer,
+    auto_delete: Annotated[bool, Query(alias="autoDelete")],
+    device_name: Annotated[str, Query(alias="deviceName")],
+) -> Response:
+    change = cloud_of(request).instances.set_disk_auto_delete
+    return await _render(request, call(change, caller, t.ref, device_name, auto_delete, t.link))
 
 
 @router.post(f"{INSTANCE}/setMetadata")

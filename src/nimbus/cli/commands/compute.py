@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from nimbus.cli import output
-from nimbus.cli.commands import compute_images, compute_instances, compute_ssh
+from nimbus.cli.commands import (
+    compute_disks,
+    compute_firewalls,
+    compute_images,
+    compute_instance_changes,
+    compute_instance_disks,
+    compute_instances,
+    compute_networks,
+    compute_snapshots,
+    compute_ssh,
+)
 from nimbus.cli.context import Context, context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy
@@ -26,8 +36,14 @@ operations = typer.Typer(name="operations", help="Long-running operations.", no_
 machine_types = typer.Typer(name="machine-types", help="Machine types.", no_args_is_help=True)
 for group in (zones, regions, project_info, operations, machine_types):
     app.add_typer(group)
+compute_instance_disks.register(compute_instances.app)
+compute_instance_changes.register(compute_instances.app)
 app.add_typer(compute_instances.app)
 app.add_typer(compute_images.app)
+app.add_typer(compute_disks.app)
+app.add_typer(compute_snapshots.app)
+app.add_typer(compute_networks.app)
+app.add_typer(compute_firewalls.app)
 app.command("ssh", context_settings={"allow_extra_args": True})(compute_ssh.ssh)
 app.command("scp")(compute_ssh.scp)
 

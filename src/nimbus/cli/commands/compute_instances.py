@@ -9,15 +9,18 @@ import typer
 
 from nimbus.cli import output
 from nimbus.cli.client import Api
-from nimbus.cli.config import ZONE
 from nimbus.cli.context import Context, context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy, key_values, names
+from nimbus.cli.instance_disks import BootDiskFlags, instance_disks
+from nimbus.cli.instance_network import network_interface
+from nimbus.cli.instance_scheduling import SchedulingFlags, guest_accelerators, scheduling
 from nimbus.cli.listing import narrow
 from nimbus.cli.metadata import merged
 from nimbus.cli.prompts import confirm
 from nimbus.cli.scopes import DEFAULT, expand_scopes
 from nimbus.cli.waiting import wait_zone_operation
+from nimbus.cli.zonal import chosen_zone
 
 app = typer.Typer(name="instances", help="Virtual machine instances.", no_args_is_help=True)
 
@@ -34,33 +37,12 @@ Async = Annotated[bool, typer.Option("--async", help="Return without waiting.")]
 
 
 def _zone(context: Context, zone: str | None) -> str:
-    chosen = zone or context.value(ZONE)
-    if not chosen:
-        raise CliError(
-            "The required property [zone] is not set: pass --zone, or run "
-            "`nimbus config set compute/zone ZONE`."
-        )
-    return chosen
+    return chosen_zone(context, zone)
 
 
 def _base(ctx: typer.Context, zone: str | None) -> tuple[Context, str, str]:
     context = context_of(ctx)
     return context, f"/compute/v1/projects/{context.project()}", _zone(context, zone)
-
-
-def _size_gb(text: str) -> int:
-    """gcloud's sizes: ``200GB``, ``1TB``, or a bare number of GB."""
-    units = {"GB": 1, "TB": 1024}
-    upper = text.strip().upper()
-    for unit, factor in units.items():
-        if upper.endswith(unit):
-            upper, multiplier = upper[: -len(unit)], factor
-            break
-    else:
-        multiplier = 1
-    if not upper.isdigit():
-        raise CliError(f"argument --boot-disk-size: could not parse [{text}]: use e.g. 200GB.")
-    return int(upper) * multiplier
 
 
 def _metadata(inline: str | None, from_file: str | None) -> list[dict[str, str]]:
@@ -87,6 +69,13 @@ def create(
     boot_disk_auto_delete: Annotated[
         bool, typer.Option("--boot-disk-auto-delete/--no-boot-disk-auto-delete")
     ] = True,
+    boot_disk_device_name: Annotated[str | None, typer.Option("--boot-disk-device-name")] = None,
+    disk: Annotated[
+        list[str] | None, typer.Option("--disk", help="name=D,device-name=X,mode=rw|ro,boot=yes")
+    ] = None,
+    create_disk: Annotated[
+        list[str] | None, typer.Option("--create-disk", help="name=N,size=10GB,image=I,...")
+    ] = None,
     metadata: Annotated[str | None, typer.Option("--metadata")] = None,
     metadata_from_file: Annotated[str | None, typer.Option("--metadata-from-file")] = None,
     labels: Annotated[str | None, typer.Option("--labels")] = None,
@@ -97,37 +86,38 @@ def create(
     no_service_account: Annotated[bool, typer.Option("--no-service-account")] = False,
     maintenance_policy: Annotated[str | None, typer.Option("--maintenance-policy")] = None,
     preemptible: Annotated[bool, typer.Option("--preemptible")] = False,
-    network: Annotated[str, typer.Option("--network")] = "default",
+    provisioning_model: Annotated[str | None, typer.Option("--provisioning-model")] = None,
+    instance_termination_action: Annotated[
+        str | None, typer.Option("--instance-termination-action")
+    ] = None,
+    restart_on_failure: Annotated[
+        bool | None, typer.Option("--restart-on-failure/--no-restart-on-failure")
+    ] = None,
+    accelerator: Annotated[str | None, typer.Option("--accelerator", help="type=T,count=N")] = None,
+    network: Annotated[str | None, typer.Option("--network")] = None,
+    subnet: Annotated[str | None, typer.Option("--subnet")] = None,
+    private_network_ip: Annotated[str | None, typer.Option("--private-network-ip")] = None,
     no_address: Annotated[bool, typer.Option("--no-address")] = False,
     description: Annotated[str | None, typer.Option("--description")] = None,
     run_async: Async = False,
 ) -> None:
     """Create instances and wait until they run."""
     context, base, chosen_zone = _base(ctx, zone)
-    if image and image_family:
-        raise CliError(
-            "argument --image: At most one of --image | --image-family may be specified."
-        )
-    source = _source_image(context, image, image_family, image_project)
-    disk_params: dict[str, Any] = {"sourceImage": source}
-    if boot_disk_size:
-        disk_params["diskSizeGb"] = str(_size_gb(boot_disk_size))
-    if boot_disk_type:
-        disk_params["diskType"] = f"zones/{chosen_zone}/diskTypes/{boot_disk_type}"
-    scheduling: dict[str, Any] = {"preemptible": preemptible}
-    if maintenance_policy:
-        scheduling["onHostMaintenance"] = maintenance_policy.upper()
-    if preemptible:
-        scheduling["automaticRestart"] = False
+    boot = BootDiskFlags(image, image_family, image_project, boot_disk_size, boot_disk_type,
+                         boot_disk_auto_delete, boot_disk_device_name)  # fmt: skip
+    disks = instance_disks(context.project(), chosen_zone, boot, disk or [], create_disk or [])
+    schedule = scheduling(SchedulingFlags(preemptible, provisioning_model,
+                                          instance_termination_action, maintenance_policy,
+                                          restart_on_failure))  # fmt: skip
+    accelerators = guest_accelerators(accelerator, chosen_zone)
     accounts: list[dict[str, Any]] = []
     if not no_service_account:
         chosen_scopes = (
             [] if no_scopes else (expand_scopes(names(scopes)) if scopes else list(DEFAULT))
         )
         accounts = [{"email": service_account or "default", "scopes": chosen_scopes}]
-    interface: dict[str, Any] = {"network": f"global/networks/{network}"}
-    if not no_address:
-        interface["accessConfigs"] = [{"name": "external-nat", "type": "ONE_TO_ONE_NAT"}]
+    interface = network_interface(network, subnet, private_network_ip, chosen_zone,
+                                  no_address=no_address, count=len(instance_names))  # fmt: skip
     created = []
     with context.api() as api:
         operations = []
@@ -136,20 +126,14 @@ def create(
                 "name": name,
                 "description": description or "",
                 "machineType": f"zones/{chosen_zone}/machineTypes/{machine_type}",
-                "disks": [
-                    {
-                        "boot": True,
-                        "autoDelete": boot_disk_auto_delete,
-                        "type": "PERSISTENT",
-                        "initializeParams": disk_params,
-                    }
-                ],
+                "disks": disks,
                 "networkInterfaces": [interface],
                 "metadata": {"items": _metadata(metadata, metadata_from_file)},
                 "labels": key_values(labels, "--labels"),
                 "tags": {"items": names(tags)},
                 "serviceAccounts": accounts,
-                "scheduling": scheduling,
+                "scheduling": schedule,
+                "guestAccelerators": accelerators,
             }
             operations.append(api.post(f"{base}/zones/{chosen_zone}/instances", body))
         for name, operation in zip(instance_names, operations, strict=True):
@@ -161,19 +145,6 @@ def create(
             created.append(api.get(f"{base}/zones/{chosen_zone}/instances/{name}"))
     if created:
         output.show(created, context.format, INSTANCES_FORMAT)
-
-
-def _source_image(
-    context: Context, image: str | None, family: str | None, image_project: str | None
-) -> str:
-    project = image_project or context.project()
-    if image and "/" in image:
-        return image
-    if image:
-        return f"projects/{project}/global/images/{image}"
-    return (
-        f"projects/{image_project or 'debian-cloud'}/global/images/family/{family or 'debian-12'}"
-    )
 
 
 @app.command("list")

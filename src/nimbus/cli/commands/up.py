@@ -66,6 +66,22 @@ def up(
             help="Where built images are kept (default: in the data dir); may be shared.",
         ),
     ] = None,
+    cpu_allocation_ratio: Annotated[
+        float,
+        typer.Option(
+            envvar="NIMBUS_CPU_ALLOCATION_RATIO",
+            help="vCPUs the scheduler hands out per host CPU.",
+            min=0.01,
+        ),
+    ] = 16.0,
+    ram_allocation_ratio: Annotated[
+        float,
+        typer.Option(
+            envvar="NIMBUS_RAM_ALLOCATION_RATIO",
+            help="Instance memory the scheduler hands out per byte of host memory.",
+            min=0.01,
+        ),
+    ] = 1.5,
 ) -> None:
     """Run Nimbus in the foreground until interrupted."""
     from nimbus.server import serve
@@ -80,6 +96,8 @@ def up(
         test_controls=enable_test_controls,
         runtime=_runtime(runtime),
         image_cache=image_cache.expanduser().resolve() if image_cache else None,
+        cpu_allocation_ratio=cpu_allocation_ratio,
+        ram_allocation_ratio=ram_allocation_ratio,
     )
     serve(settings, log_level=log_level, workers=workers)
 

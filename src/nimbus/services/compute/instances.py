@@ -8,6 +8,7 @@ reads them from the store.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,21 +17,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
-from nimbus.core.errors import AlreadyExists, FailedPrecondition, NotFound
+from nimbus.core.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NimbusError,
+    NotFound,
+    RequiredField,
+)
 from nimbus.core.fingerprints import fingerprint_of, new_etag
 from nimbus.core.ids import new_numeric_id
 from nimbus.core.labels import validate_labels
 from nimbus.runtime.driver import ConsoleChunk, Driver, DriverError
 from nimbus.services.caller import Caller
+from nimbus.services.compute import capacity, disk_rows
 from nimbus.services.compute import instance_states as st
-from nimbus.services.compute.addresses import allocate_external, allocate_internal
+from nimbus.services.compute.addresses import allocate_external
 from nimbus.services.compute.default_account import instance_account
 from nimbus.services.compute.fingerprints import require_fingerprint
 from nimbus.services.compute.images import FAILED, Images
-from nimbus.services.compute.instance_requests import InstanceRequest
+from nimbus.services.compute.instance_requests import DiskRequest, InstanceRequest
+from nimbus.services.compute.instance_requests import machine_type_named as parse_machine_type
+from nimbus.services.compute.interfaces import choose_interface
 from nimbus.services.compute.metadata import metadata_fingerprint, validate_items
-from nimbus.services.compute.names import check_name
-from nimbus.services.compute.networks import ensure_default_network, find_network, subnet_in
+from nimbus.services.compute.names import check_name, last_segment
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.service_accounts import ServiceAccounts
 from nimbus.services.locations import catalog
@@ -38,7 +48,27 @@ from nimbus.services.operations import states
 from nimbus.services.operations.service import Operations
 from nimbus.services.resourcemanager import hierarchy
 from nimbus.store.db import Database
-from nimbus.store.models import GuestAttribute, Instance, Operation, Project
+from nimbus.store.models import (
+    Disk,
+    DiskAttachment,
+    GuestAttribute,
+    Image,
+    Instance,
+    Operation,
+    Project,
+)
+
+
+class _NoRoom(Exception):
+    def __init__(self, project: Project, error: NimbusError) -> None:
+        super().__init__(error.message)
+        # The project's row goes with the rolled-back session; its number stays.
+        self.project_number = project.number
+        self.error = error
+
+
+def _reclaimable(scheduling: dict[str, Any]) -> bool:
+    return bool(scheduling.get("preemptible")) or scheduling.get("provisioningModel") == "SPOT"
 
 
 @dataclass(frozen=True)
@@ -60,6 +90,7 @@ class Instances:
         *,
         external_pool: Callable[[], Iterable[str]],
         driver: Driver,
+        capacity: capacity.HostCapacity,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
@@ -70,6 +101,7 @@ class Instances:
         self.clock = clock
         self.external_pool = external_pool
         self.driver = driver
+        self.capacity = capacity
         self.wake = wake
 
     # -- reads -----------------------------------------------------------------------------
@@ -138,78 +170,265 @@ class Instances:
         request_id: str | None = None,
     ) -> tuple[Project, Operation]:
         zone_info = catalog.zone(zone)
-        with self.db.write() as session:
-            project = self._project(session, caller, project_ref, "compute.instances.create")
-            repeated = self._repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
-            link = f"{project_link}/zones/{zone}/instances/{request.name}"
-            if self._find(session, project, zone, request.name) is not None:
-                raise AlreadyExists(
-                    f"The resource 'projects/{project.project_id}/zones/{zone}/instances/"
-                    f"{request.name}' already exists"
+        link = f"{project_link}/zones/{zone}/instances/{request.name}"
+        try:
+            with self.db.write() as session:
+                project = self._project(session, caller, project_ref, "compute.instances.create")
+                repeated = self._repeated(session, project, request_id)
+                if repeated is not None:
+                    return project, repeated
+                if self._find(session, project, zone, request.name) is not None:
+                    raise AlreadyExists(
+                        f"The resource 'projects/{project.project_id}/zones/{zone}/instances/"
+                        f"{request.name}' already exists"
+                    )
+                kind = request.machine_type
+                self._admit(
+                    session,
+                    project,
+                    zone,
+                    capacity.Demand.of(kind.name, kind.guest_cpus, kind.memory_mb),
+                    spot=_reclaimable(request.scheduling),
                 )
-            image = self.images.resolve(
-                session, caller, project.project_id, request.boot_disk.source_image
+                now = self.clock.now()
+                boot_disk, image = self._boot_disk(session, caller, project, zone, request, now)
+                nic = choose_interface(
+                    session, project, zone_info.region, request.interface, self.clock
+                )
+                accounts = [
+                    {
+                        "email": instance_account(
+                            session, self.accounts, project, sa["email"], self.clock
+                        ).email,
+                        "scopes": sa["scopes"],
+                    }
+                    for sa in request.service_accounts
+                ]
+                instance = Instance(
+                    id=new_numeric_id(),
+                    project_number=project.number,
+                    zone=zone,
+                    name=request.name,
+                    description=request.description,
+                    machine_type=kind.name,
+                    vcpus=kind.guest_cpus,
+                    memory_mb=kind.memory_mb,
+                    status=st.PROVISIONING,
+                    desired_status=st.WANT_RUNNING,
+                    image_id=image.id,
+                    source_image=boot_disk.source_image or image.name,
+                    boot_disk={
+                        "deviceName": request.boot_disk.device_name,
+                        "diskSizeGb": boot_disk.size_gb,
+                        "diskType": boot_disk.disk_type,
+                        "autoDelete": request.boot_disk.auto_delete,
+                    },
+                    metadata_items=request.metadata,
+                    metadata_fingerprint=metadata_fingerprint(request.metadata),
+                    labels=request.labels,
+                    label_fingerprint=fingerprint_of(request.labels),
+                    tags=request.tags,
+                    tags_fingerprint=fingerprint_of(request.tags),
+                    service_accounts=accounts,
+                    scheduling=request.scheduling,
+                    network_id=nic.network.id,
+                    network_name=nic.network.name,
+                    subnetwork_id=nic.subnet.id,
+                    subnetwork_name=nic.subnet.name,
+                    network_ip=nic.network_ip,
+                    nat_ip=allocate_external(session, self.external_pool())
+                    if request.external_ip
+                    else None,
+                    fingerprint=new_etag()[:12],
+                    creation_time=now,
+                )
+                session.add(instance)
+                session.flush()
+                self._attach_requested(session, caller, project, instance, boot_disk, request, now)
+                operation = self._record(
+                    session, caller, project, instance, "insert", link, request_id
+                )
+        except _NoRoom as no_room:
+            return self._failed(
+                caller, no_room.project_number, zone, "insert", link, "", no_room.error, request_id
             )
-            if image.status == FAILED:
-                raise FailedPrecondition(f"The image '{image.name}' failed to build.")
-            if request.network == "default":
-                network = ensure_default_network(session, project.number, self.clock)
-            else:
-                network = find_network(session, project.number, project.project_id, request.network)
-            subnet = subnet_in(session, network, zone_info.region)
-            accounts = [
-                {
-                    "email": instance_account(
-                        session, self.accounts, project, sa["email"], self.clock
-                    ).email,
-                    "scopes": sa["scopes"],
-                }
-                for sa in request.service_accounts
-            ]
-            now = self.clock.now()
-            instance = Instance(
-                id=new_numeric_id(),
-                project_number=project.number,
-                zone=zone,
-                name=request.name,
-                description=request.description,
-                machine_type=request.machine_type.name,
-                vcpus=request.machine_type.guest_cpus,
-                memory_mb=request.machine_type.memory_mb,
-                status=st.PROVISIONING,
-                desired_status=st.WANT_RUNNING,
-                image_id=image.id,
-                source_image=request.boot_disk.source_image,
-                boot_disk={
-                    "deviceName": request.boot_disk.device_name,
-                    "diskSizeGb": request.boot_disk.size_gb,
-                    "diskType": request.boot_disk.disk_type,
-                    "autoDelete": request.boot_disk.auto_delete,
-                },
-                metadata_items=request.metadata,
-                metadata_fingerprint=metadata_fingerprint(request.metadata),
-                labels=request.labels,
-                label_fingerprint=fingerprint_of(request.labels),
-                tags=request.tags,
-                tags_fingerprint=fingerprint_of(request.tags),
-                service_accounts=accounts,
-                scheduling=request.scheduling,
-                network_id=network.id,
-                network_name=network.name,
-                subnetwork_id=subnet.id,
-                network_ip=allocate_internal(session, subnet),
-                nat_ip=allocate_external(session, self.external_pool())
-                if request.external_ip
-                else None,
-                fingerprint=new_etag()[:12],
-                creation_time=now,
-            )
-            session.add(instance)
-            operation = self._record(session, caller, project, instance, "insert", link, request_id)
         self.wake()
         return project, operation
+
+    def _admit(
+        self,
+        session: Session,
+        project: Project,
+        zone: str,
+        demand: capacity.Demand,
+        *,
+        spot: bool,
+        exclude: int | None = None,
+    ) -> None:
+        """Make room for ``demand`` (preempting Spot instances if needed) or raise
+        _NoRoom, which rolls the transaction back: nothing is half-created."""
+        try:
+            victims = capacity.admit(
+                session,
+                self.capacity,
+                demand,
+                spot=spot,
+                zone=zone,
+                project_id=project.project_id,
+                exclude=exclude,
+            )
+        except NimbusError as error:
+            raise _NoRoom(project, error) from error
+        for victim in victims:
+            victim.preempt_requested = True
+
+    def _boot_disk(
+        self,
+        session: Session,
+        caller: Caller,
+        project: Project,
+        zone: str,
+        request: InstanceRequest,
+        now: dt.datetime,
+    ) -> tuple[Disk, Image]:
+        wanted = request.boot_disk
+        if wanted.source is not None:
+            disk = self._existing_disk(session, project, zone, wanted.source, wanted.field)
+            image = session.get(Image, disk.image_id) if disk.image_id is not None else None
+            if image is None:
+                raise InvalidArgument(
+                    f"Invalid value for field '{wanted.field}.source': '{wanted.source}'. The "
+                    "disk has no operating system to boot (it was not made from an image)."
+                )
+            return disk, image
+        disk = self._new_disk(session, caller, project, zone, wanted, request.name, now)
+        image = session.get(Image, disk.image_id) if disk.image_id is not None else None
+        if image is None:
+            raise InvalidArgument(
+                f"Invalid value for field '{wanted.field}.initializeParams': a boot disk needs "
+                "a sourceImage or a sourceSnapshot of a boot disk."
+            )
+        if image.status == FAILED:
+            raise FailedPrecondition(f"The image '{image.name}' failed to build.")
+        return disk, image
+
+    def _new_disk(
+        self,
+        session: Session,
+        caller: Caller,
+        project: Project,
+        zone: str,
+        wanted: DiskRequest,
+        name: str,
+        now: dt.datetime,
+    ) -> Disk:
+        source = disk_rows.DiskSource()
+        if wanted.source_image is not None:
+            image = self.images.resolve(session, caller, project.project_id, wanted.source_image)
+            source = disk_rows.DiskSource(image=image, image_ref=wanted.source_image)
+        elif wanted.source_snapshot is not None:
+            snapshot = disk_rows.find_snapshot(session, project, wanted.source_snapshot)
+            source = disk_rows.DiskSource(snapshot=snapshot, snapshot_ref=wanted.source_snapshot)
+        field = f"{wanted.field}.initializeParams.diskSizeGb"
+        return disk_rows.new_disk(
+            session,
+            project,
+            zone,
+            wanted.disk_name or name,
+            disk_type=wanted.disk_type,
+            size_gb=disk_rows.check_size(wanted.size_gb, field, source),
+            source=source,
+            now=now,
+        )
+
+    @staticmethod
+    def _existing_disk(session: Session, project: Project, zone: str, ref: str, field: str) -> Disk:
+        name = last_segment(ref)
+        disk = disk_rows.find_disk(session, project.number, zone, name)
+        if disk is None or disk.status == disk_rows.DELETING:
+            raise NotFound(
+                f"The resource 'projects/{project.project_id}/zones/{zone}/disks/{name}' was "
+                "not found"
+            )
+        return disk
+
+    def _attach_requested(
+        self,
+        session: Session,
+        caller: Caller,
+        project: Project,
+        instance: Instance,
+        boot_disk: Disk,
+        request: InstanceRequest,
+        now: dt.datetime,
+    ) -> None:
+        boot = request.boot_disk
+        disk_rows.attach(
+            session,
+            project,
+            instance,
+            boot_disk,
+            device_name=boot.device_name,
+            mode=boot.mode,
+            boot=True,
+            auto_delete=boot.auto_delete,
+            now=now,
+        )
+        for index, wanted in enumerate(request.disks, start=1):
+            if wanted.source is not None:
+                disk = self._existing_disk(
+                    session, project, instance.zone, wanted.source, wanted.field
+                )
+            else:
+                disk = self._new_disk(
+                    session, caller, project, instance.zone, wanted, f"{instance.name}-{index}", now
+                )
+            disk_rows.attach(
+                session,
+                project,
+                instance,
+                disk,
+                device_name=wanted.device_name,
+                mode=wanted.mode,
+                boot=False,
+                auto_delete=wanted.auto_delete,
+                now=now,
+            )
+
+    def _failed(
+        self,
+        caller: Caller,
+        project_number: int,
+        zone: str,
+        verb: str,
+        link: str,
+        target_id: str,
+        error: NimbusError,
+        request_id: str | None,
+    ) -> tuple[Project, Operation]:
+        """An Operation that failed before anything changed (Google reports capacity
+        errors this way)."""
+        with self.db.write() as session:
+            project = session.get(Project, project_number)
+            assert project is not None
+            operation = self.operations.record_for_number(
+                session,
+                project_number,
+                scope=states.ZONE,
+                location=zone,
+                operation_type=verb,
+                target_link=link,
+                target_id=target_id,
+                user=caller.email,
+                done=True,
+                request_id=request_id,
+            )
+            self.operations.finish(session, operation, error)
+            return project, operation
+
+    def attached(self, instance_ids: list[int]) -> dict[int, list[tuple[DiskAttachment, Disk]]]:
+        with self.db.read() as session:
+            return disk_rows.attachments_of(session, instance_ids)
 
     # -- power -----------------------------------------------------------------------------
 
@@ -251,25 +470,207 @@ class Instances:
         allowed: tuple[str, ...],
         request_id: str | None,
     ) -> tuple[Project, Operation]:
+        try:
+            with self.db.write() as session:
+                project, instance = self._resolve(session, caller, ref, f"compute.instances.{verb}")
+                repeated = self._repeated(session, project, request_id)
+                if repeated is not None:
+                    return project, repeated
+                if instance.desired_status == st.WANT_DELETED:
+                    raise NotFound(self._missing(project, ref))
+                if instance.status not in allowed:
+                    raise FailedPrecondition(
+                        f"The resource 'projects/{project.project_id}/zones/{ref.zone}/"
+                        f"instances/{ref.name}' is not ready: it is {instance.status}.",
+                        reason="resourceNotReady",
+                    )
+                if desired == st.WANT_RUNNING and instance.status in (st.TERMINATED, st.SUSPENDED):
+                    if instance.desired_status != st.WANT_RUNNING:
+                        demand = capacity.Demand.of(
+                            instance.machine_type, instance.vcpus, instance.memory_mb
+                        )
+                        self._admit(
+                            session,
+                            project,
+                            instance.zone,
+                            demand,
+                            spot=capacity.is_spot(instance),
+                            exclude=instance.id,
+                        )
+                    # Taken back earlier; a new start is a new life.
+                    instance.preempted = False
+                    instance.preempt_requested = False
+                instance.desired_status = desired
+                if verb == "reset":
+                    instance.reset_requested += 1
+                operation = self._record(session, caller, project, instance, verb, link, request_id)
+        except _NoRoom as no_room:
+            return self._failed(
+                caller, no_room.project_number, ref.zone, verb, link, "", no_room.error, request_id
+            )
+        self.wake()
+        return project, operation
+
+    def suspend(
+        self, caller: Caller, ref: InstanceRef, link: str, request_id: str | None = None
+    ) -> tuple[Project, Operation]:
+        return self._power(
+            caller, ref, link, "suspend", st.WANT_SUSPENDED, st.ALLOW_SUSPEND, request_id
+        )
+
+    def resume(
+        self, caller: Caller, ref: InstanceRef, link: str, request_id: str | None = None
+    ) -> tuple[Project, Operation]:
+        return self._power(
+            caller, ref, link, "resume", st.WANT_RUNNING, st.ALLOW_RESUME, request_id
+        )
+
+    def simulate_maintenance_event(
+        self, caller: Caller, ref: InstanceRef, link: str, request_id: str | None = None
+    ) -> tuple[Project, Operation]:
+        """Spot and preemptible instances are taken back, as Google does; others are
+        live-migrated, which on one host changes nothing."""
         with self.db.write() as session:
-            project, instance = self._resolve(session, caller, ref, f"compute.instances.{verb}")
+            project, instance = self._resolve(
+                session, caller, ref, "compute.instances.simulateMaintenanceEvent"
+            )
             repeated = self._repeated(session, project, request_id)
             if repeated is not None:
                 return project, repeated
-            if instance.desired_status == st.WANT_DELETED:
-                raise NotFound(self._missing(project, ref))
-            if instance.status not in allowed:
-                raise FailedPrecondition(
-                    f"The resource 'projects/{project.project_id}/zones/{ref.zone}/instances/"
-                    f"{ref.name}' is not ready: it is {instance.status}.",
-                    reason="resourceNotReady",
-                )
-            instance.desired_status = desired
-            if verb == "reset":
-                instance.reset_requested += 1
-            operation = self._record(session, caller, project, instance, verb, link, request_id)
+            done = True
+            if capacity.is_spot(instance) and instance.status == st.RUNNING:
+                instance.preempt_requested = True
+                done = False
+            operation = self._record(
+                session,
+                caller,
+                project,
+                instance,
+                "simulateMaintenanceEvent",
+                link,
+                request_id,
+                done=done,
+            )
         self.wake()
         return project, operation
+
+    def set_machine_type(
+        self, caller: Caller, ref: InstanceRef, machine_type: str, link: str
+    ) -> tuple[Project, Operation]:
+        kind = parse_machine_type(machine_type, ref.zone)
+
+        def apply(instance: Instance) -> None:
+            if instance.status != st.TERMINATED:
+                raise InvalidArgument(
+                    f"Instance '{instance.name}' must be stopped (TERMINATED) to change its "
+                    f"machine type; it is {instance.status}.",
+                    reason="resourceNotReady",
+                )
+            instance.machine_type = kind.name
+            instance.vcpus = kind.guest_cpus
+            instance.memory_mb = kind.memory_mb
+
+        return self._change_now(caller, ref, "setMachineType", link, apply)
+
+    # -- disks -----------------------------------------------------------------------------
+
+    def attach_disk(
+        self,
+        caller: Caller,
+        ref: InstanceRef,
+        body: dict[str, Any],
+        link: str,
+        request_id: str | None = None,
+    ) -> tuple[Project, Operation]:
+        if body.get("boot"):
+            raise InvalidArgument("A boot disk cannot be attached to an existing instance.")
+        source = body.get("source")
+        if not isinstance(source, str) or not source:
+            raise RequiredField("Required field 'resource.source' not specified")
+        mode = str(body.get("mode") or disk_rows.READ_WRITE)
+        device_name = body.get("deviceName")
+        with self.db.write() as session:
+            project, instance = self._resolve(session, caller, ref, "compute.instances.attachDisk")
+            repeated = self._repeated(session, project, request_id)
+            if repeated is not None:
+                return project, repeated
+            disk = self._existing_disk(session, project, ref.zone, source, "resource.source")
+            disk_rows.attach(
+                session,
+                project,
+                instance,
+                disk,
+                device_name=None if device_name is None else str(device_name),
+                mode=mode,
+                boot=False,
+                auto_delete=bool(body.get("autoDelete", False)),
+                now=self.clock.now(),
+            )
+            operation = self._record(
+                session, caller, project, instance, "attachDisk", link, request_id
+            )
+        self.wake()
+        return project, operation
+
+    def detach_disk(
+        self,
+        caller: Caller,
+        ref: InstanceRef,
+        device_name: str,
+        link: str,
+        request_id: str | None = None,
+    ) -> tuple[Project, Operation]:
+        with self.db.write() as session:
+            project, instance = self._resolve(session, caller, ref, "compute.instances.detachDisk")
+            repeated = self._repeated(session, project, request_id)
+            if repeated is not None:
+                return project, repeated
+            attachment = self._attachment(session, project, instance, device_name)
+            if attachment.boot and instance.status != st.TERMINATED:
+                raise InvalidArgument(
+                    f"The boot disk of '{instance.name}' can only be detached while the "
+                    "instance is stopped.",
+                    reason="resourceNotReady",
+                )
+            attachment.state = disk_rows.DETACHING
+            operation = self._record(
+                session, caller, project, instance, "detachDisk", link, request_id
+            )
+        self.wake()
+        return project, operation
+
+    def set_disk_auto_delete(
+        self, caller: Caller, ref: InstanceRef, device_name: str, auto_delete: bool, link: str
+    ) -> tuple[Project, Operation]:
+        with self.db.write() as session:
+            project, instance = self._resolve(
+                session, caller, ref, "compute.instances.setDiskAutoDelete"
+            )
+            attachment = self._attachment(session, project, instance, device_name)
+            attachment.auto_delete = auto_delete
+            if attachment.boot:
+                instance.boot_disk = {**instance.boot_disk, "autoDelete": auto_delete}
+            return project, self._record(
+                session, caller, project, instance, "setDiskAutoDelete", link, None, done=True
+            )
+
+    @staticmethod
+    def _attachment(
+        session: Session, project: Project, instance: Instance, device_name: str
+    ) -> DiskAttachment:
+        found = session.scalars(
+            select(DiskAttachment).where(
+                DiskAttachment.instance_id == instance.id,
+                DiskAttachment.device_name == device_name,
+                DiskAttachment.state != disk_rows.DETACHING,
+            )
+        ).first()
+        if found is None:
+            raise InvalidArgument(
+                f"Invalid value for field 'deviceName': '{device_name}'. No disk with device "
+                f"name '{device_name}' is attached to instance '{instance.name}'."
+            )
+        return found
 
     # -- settings that apply at once -------------------------------------------------------
 
@@ -324,7 +725,9 @@ class Instances:
             instance.tags = clean
             instance.tags_fingerprint = fingerprint_of(clean)
 
-        return self._change_now(caller, ref, "setTags", link, apply)
+        changed = self._change_now(caller, ref, "setTags", link, apply)
+        self.wake()  # tags select firewall rules: the firewall controller looks again
+        return changed
 
     def _change_now(
         self,

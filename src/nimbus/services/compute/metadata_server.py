@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from nimbus.core.clock import Clock
 from nimbus.core.errors import InvalidArgument, NotFound
 from nimbus.services.compute.addresses import instance_mac
+from nimbus.services.compute.disk_rows import attachments_of
 from nimbus.services.iam.id_tokens import IdTokens
 from nimbus.services.iam.tokens import Tokens
 from nimbus.services.locations import catalog
@@ -105,6 +106,7 @@ class MetadataService:
                     Instance.tags_fingerprint,
                     Instance.label_fingerprint,
                     Instance.status,
+                    Instance.preempted,
                     ComputeProject.metadata_fingerprint,
                 )
                 .outerjoin(ComputeProject, ComputeProject.project_number == Instance.project_number)
@@ -204,15 +206,7 @@ def _instance_tree(session: Session, instance: Instance) -> dict[str, Any]:
         "attributes": {item["key"]: item["value"] for item in instance.metadata_items},
         "cpu-platform": "Intel Broadwell",
         "description": instance.description,
-        "disks": [
-            {
-                "device-name": instance.boot_disk.get("deviceName", instance.name),
-                "index": 0,
-                "interface": "SCSI",
-                "mode": "READ_WRITE",
-                "type": "PERSISTENT",
-            }
-        ],
+        "disks": _disks(session, instance),
         "guest-attributes": guest,
         "hostname": f"{instance.name}.{instance.zone}.c.{_project_id(session, instance)}.internal",
         "id": instance.id,
@@ -236,7 +230,7 @@ def _instance_tree(session: Session, instance: Instance) -> dict[str, Any]:
                 "target-instance-ips": [],
             }
         ],
-        "preempted": "FALSE",
+        "preempted": "TRUE" if instance.preempted else "FALSE",
         "scheduling": {
             "automatic-restart": "TRUE" if instance.scheduling.get("automaticRestart") else "FALSE",
             "on-host-maintenance": instance.scheduling.get("onHostMaintenance", "MIGRATE"),
@@ -247,6 +241,24 @@ def _instance_tree(session: Session, instance: Instance) -> dict[str, Any]:
         "zone": f"projects/{project_number}/zones/{instance.zone}",
         "region": f"projects/{project_number}/regions/{catalog.zone(instance.zone).region}",
     }
+
+
+def _disks(session: Session, instance: Instance) -> list[dict[str, Any]]:
+    attached = attachments_of(session, [instance.id])[instance.id]
+    if not attached:
+        attached_names = [(instance.boot_disk.get("deviceName", instance.name), "READ_WRITE")]
+    else:
+        attached_names = [(a.device_name, a.mode) for a, _ in attached]
+    return [
+        {
+            "device-name": name,
+            "index": index,
+            "interface": "SCSI",
+            "mode": mode,
+            "type": "PERSISTENT",
+        }
+        for index, (name, mode) in enumerate(attached_names)
+    ]
 
 
 def _project_id(session: Session, instance: Instance) -> str:

@@ -9,6 +9,8 @@ from nimbus.store.models.compute import (
     Network,
     Subnetwork,
 )
+from nimbus.store.models.disks import Disk, DiskAttachment, Snapshot
+from nimbus.store.models.firewalls import Firewall
 from nimbus.store.models.iam import (
     AccessToken,
     CustomRole,
@@ -28,6 +30,7 @@ from nimbus.store.models.storage import (
     StorageOperationCount,
     StoredObject,
 )
+from nimbus.store.models.usage import UsageInterval
 
 __all__ = [
     "AccessToken",
@@ -35,6 +38,9 @@ __all__ = [
     "Bucket",
     "ComputeProject",
     "CustomRole",
+    "Disk",
+    "DiskAttachment",
+    "Firewall",
     "GuestAttribute",
     "HmacKey",
     "IamPolicy",
@@ -51,8 +57,10 @@ __all__ = [
     "ServiceAccount",
     "ServiceAccountKey",
     "Setting",
+    "Snapshot",
     "StorageByteChange",
     "StorageOperationCount",
     "StoredObject",
     "Subnetwork",
+    "UsageInterval",
 ]

@@ -19,6 +19,8 @@ class ComputeProject(Base):
     project_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     metadata_items: Mapped[list[dict[str, Any]]] = mapped_column(JsonValue, default=list)
     metadata_fingerprint: Mapped[str] = mapped_column(String(20))
+    # Set once the project's ``default`` network was made: deleting it later is final.
+    default_network_made: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Image(Base):
@@ -71,6 +73,7 @@ class Subnetwork(Base):
     network_id: Mapped[int] = mapped_column(BigInteger, index=True)
     region: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(63))
+    description: Mapped[str] = mapped_column(Text, default="")
     ip_cidr_range: Mapped[str] = mapped_column(String(43))
     gateway_address: Mapped[str] = mapped_column(String(45))
     creation_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
@@ -117,12 +120,18 @@ class Instance(Base):
     # Networks are never renamed: the name is kept here for rendering.
     network_name: Mapped[str] = mapped_column(String(63))
     subnetwork_id: Mapped[int] = mapped_column(BigInteger)
+    # Nor are subnetworks (their region is the zone's).
+    subnetwork_name: Mapped[str] = mapped_column(String(63), default="")
     network_ip: Mapped[str] = mapped_column(String(45))
     nat_ip: Mapped[str | None] = mapped_column(String(45), nullable=True)
     fingerprint: Mapped[str] = mapped_column(String(20))
     # Bumped by reset: the controller power-cycles while ``reset_done`` lags behind.
     reset_requested: Mapped[int] = mapped_column(Integer, default=0)
     reset_done: Mapped[int] = mapped_column(Integer, default=0)
+    # Spot and preemptible: set when Nimbus takes the instance back; the metadata server
+    # says ``preempted`` TRUE from then until the next start.
+    preempt_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    preempted: Mapped[bool] = mapped_column(Boolean, default=False)
     creation_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     last_start_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_stop_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
