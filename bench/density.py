@@ -4,9 +4,10 @@ run with the same image started by the bare OCI runtime (the floor, no control p
 
     .venv/bin/python -m bench.density [--count 200]
 
-Nimbus runs with ``--ram-allocation-ratio 10`` (e2-micro asks 1 GiB; idle instances
-use a few tens of MiB), each instance with its own boot disk (a sparse ext4 file) and
-network namespace, no external address. Memory per instance is the host's
+Nimbus runs with ``--ram-allocation-ratio 10 --cpu-allocation-ratio 32`` (an e2-micro
+asks 1 GiB and a quarter of a core; idle, it uses a few tens of MiB and no CPU), each
+instance with its own boot disk (a sparse ext4 file) and network namespace, no external
+address. Memory per instance is the host's
 ``MemAvailable`` drop divided by the count, after the instances settle for 10 s (page
 cache included: what the host really gives up). API latency is ``instances.get`` and
 ``instances.list`` (all of them), 50 calls each, with everything running.
@@ -51,7 +52,7 @@ def percentile(values: list[float], q: int) -> float:
 
 def bench_nimbus(count: int, work: Path) -> dict[str, str]:
     data = work / "nimbus"
-    extra = ["--ram-allocation-ratio", "10"]
+    extra = ["--ram-allocation-ratio", "10", "--cpu-allocation-ratio", "32"]
     with nimbus_server(data, extra) as url:
         credentials = service_account.Credentials.from_service_account_file(
             str(data / "owner-key.json"), scopes=["https://www.googleapis.com/auth/cloud-platform"]
@@ -69,7 +70,9 @@ def bench_nimbus(count: int, work: Path) -> dict[str, str]:
                 _wait(api, operations, operation)
             booted = time.monotonic() - started
             listed = api.get(base, params={"maxResults": 500}).json().get("items", [])
-            running = sum(1 for item in listed if item["status"] == "RUNNING")
+            running = sum(
+                1 for item in listed if item["name"] != "warm-up" and item["status"] == "RUNNING"
+            )
             time.sleep(SETTLE_SECONDS)
             used = before - available_bytes()
             get_ms = _timed(lambda: api.get(f"{base}/vm-{count // 2}").raise_for_status())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import json
 import multiprocessing
 import os
@@ -55,6 +56,7 @@ def _config(cloud: Cloud, log_level: str, *, lead: bool = True) -> uvicorn.Confi
     app = create_app(cloud)
     if lead:
         serve_in_networks(cloud, app)
+    _settle_memory()
     return uvicorn.Config(
         app,
         host=cloud.settings.host,
@@ -67,6 +69,14 @@ def _config(cloud: Cloud, log_level: str, *, lead: bool = True) -> uvicorn.Confi
         # default) races with their next request and resets it. 75 s is nginx's choice.
         timeout_keep_alive=75,
     )
+
+
+def _settle_memory() -> None:
+    """Everything made at start-up lives as long as the process: move it out of the
+    collector's sight. Otherwise each full collection walks it all again, and with a
+    few hundred resources in a response that was a 100+ ms pause every few requests."""
+    gc.collect()
+    gc.freeze()
 
 
 class _Server(uvicorn.Server):

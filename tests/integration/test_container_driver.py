@@ -405,3 +405,27 @@ def test_console_log_is_bounded_with_absolute_offsets(tmp_path: Path) -> None:
     again.append(b"more\n")
     again.close()
     assert consolelog.read(tmp_path, 1000).contents == b"more\n"
+
+
+def test_states_read_from_runc_files_agree_with_runc(
+    driver: ContainerDriver, make_spec: Callable[..., InstanceSpec]
+) -> None:
+    from nimbus.runtime import runc_state
+
+    boot(driver, make_spec("st-1"))
+    container = driver.container_id("st-1")
+    root = driver.runtime.root
+
+    def both() -> tuple[str | None, str | None]:
+        quick = runc_state.read(root, container)
+        slow = driver.runtime.state(container)
+        return (quick.status if quick else None), (slow.status if slow else None)
+
+    assert both() == ("running", "running")
+    driver.suspend("st-1")
+    assert both() == ("paused", "paused")
+    assert driver.status("st-1").power is PowerState.RUNNING
+    driver.resume("st-1")
+    assert both() == ("running", "running")
+    driver.stop("st-1", timeout=30)
+    assert driver.status("st-1").power is PowerState.STOPPED

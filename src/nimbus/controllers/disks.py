@@ -110,6 +110,12 @@ class DiskController:
 
     # -- disks -----------------------------------------------------------------------------
 
+    def make_disk(self, disk_id: int) -> bool:
+        """Make (or grow) one disk now, in the caller's thread: an instance booting
+        from a new disk need not wait for this controller's next pass. Safe alongside a
+        pass doing the same (the files are made idempotently, under a lock)."""
+        return self._make_disk(disk_id)
+
     def _make_disk(self, disk_id: int) -> bool:
         with self.db.read() as session:
             disk = session.get(Disk, disk_id)

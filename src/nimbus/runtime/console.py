@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from nimbus.runtime import consolelog
+from nimbus.runtime import consolelog, processes
 
 SOCKET = "console.sock"  # relative to the bundle: unix socket paths are short
 INIT_PID = "init.pid"  # written by the OCI runtime (--pid-file)
@@ -56,22 +56,21 @@ def spawn(bundle: Path) -> None:
 def _run_daemonizing(bundle: Path, listener: int) -> None:
     with (bundle / KEEPER_LOG).open("ab") as errors:
         try:
-            started = subprocess.run(
+            status = processes.run(
                 # -P: the bundle (our cwd) is not a place to import modules from.
                 [sys.executable, "-P", "-m", _MODULE, str(bundle), str(listener)],
+                30,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
                 pass_fds=(listener,),
                 cwd=bundle,
                 start_new_session=True,
-                check=False,
-                timeout=30,
             )
         except subprocess.TimeoutExpired as error:
             raise OSError("the console keeper did not start in time") from error
-    if started.returncode != 0:
-        raise OSError(f"the console keeper did not start (status {started.returncode})")
+    if status != 0:
+        raise OSError(f"the console keeper did not start (status {status})")
 
 
 def stop(bundle: Path, grace: float = 2.0) -> None:

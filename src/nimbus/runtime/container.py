@@ -50,6 +50,7 @@ from nimbus.runtime import (
     oci,
     overlay,
     runc,
+    runc_state,
 )
 from nimbus.runtime.driver import (
     DEVICE_NAME,
@@ -71,6 +72,8 @@ from nimbus.runtime.driver import (
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _ALIVE = ("running", "paused")
 KILL_WAIT_SECONDS = 10.0
+# In a bundle: the guest files (hostname, hosts...) still to be written to the boot disk.
+GUEST_FILES_PENDING = "guest-files.pending"
 
 
 class ContainerDriver(Driver):
@@ -84,6 +87,8 @@ class ContainerDriver(Driver):
         self.layout = cgroups.detect_layout()
         self.runtime = runc.Runtime(runc.choose(self.layout, runtime), self.state_dir / "runc")
         self.runtime_name = self.runtime.name
+        # runc's state files can be read directly (cheaper than running it); crun's differ.
+        self._reads_state = self.runtime_name == "runc"
         self._instances = self.state_dir / "instances"
         self._instances.mkdir(parents=True, exist_ok=True)
         # Two servers on one host may both hold an instance "1": their cgroups differ.
@@ -178,10 +183,13 @@ class ContainerDriver(Driver):
     def status(self, instance_id: str) -> InstanceStatus:
         if not self._created(instance_id):
             return InstanceStatus(PowerState.MISSING)
-        try:
-            state = self.runtime.state(self.container_id(instance_id))
-        except runc.RuntimeFailed:
-            state = None
+        container = self.container_id(instance_id)
+        state = runc_state.read(self.runtime.root, container) if self._reads_state else None
+        if state is None:
+            try:
+                state = self.runtime.state(container)
+            except runc.RuntimeFailed:
+                state = None
         if state is not None and state.status in _ALIVE:
             return InstanceStatus(PowerState.RUNNING, pid=state.pid)
         return InstanceStatus(PowerState.STOPPED)
@@ -252,7 +260,7 @@ class ContainerDriver(Driver):
                 self._check_disk(attachment)
                 diskmount.check_free(attachment.path, read_only=attachment.read_only)
                 if attachment.boot:
-                    self._write_guest_files(spec, attachment)
+                    (bundle / GUEST_FILES_PENDING).touch()
             if same is None:
                 disks = (*spec.disks, attachment)
                 bundlespec.save(bundle / "spec.json", dataclasses.replace(spec, disks=disks))
@@ -317,18 +325,10 @@ class ContainerDriver(Driver):
         if spec.boot_disk is None:
             guestfiles.write(spec, bundle / "upper", spec.image_root)
         else:
-            self._write_guest_files(spec, spec.boot_disk)
+            # Written at the first boot, while the disk is mounted anyway (a mount and
+            # an unmount less on the way to RUNNING).
+            (bundle / GUEST_FILES_PENDING).touch()
         bundlespec.save(bundle / "spec.json", spec)
-
-    def _write_guest_files(self, spec: InstanceSpec, boot: DiskAttachment) -> None:
-        """Into the boot disk's upper layer, with the disk mounted for just that."""
-        bundle = self.bundle(spec.instance_id)
-        raw = instancedisks.mount_raw(bundle, boot)
-        try:
-            lower = raw / ext4.UPPER if boot.image_root is None else boot.image_root
-            guestfiles.write(spec, raw / ext4.UPPER, lower)
-        finally:
-            instancedisks.unmount_all(bundle)
 
     def _boot(self, instance_id: str) -> None:
         bundle = self.bundle(instance_id)
@@ -362,6 +362,14 @@ class ContainerDriver(Driver):
         rootfs = bundle / "rootfs"
         boot = spec.boot_disk
         if boot is not None:
+            pending = bundle / GUEST_FILES_PENDING
+            if pending.exists():
+                # Into the upper layer before the overlay is on it (overlayfs forbids
+                # changing its layers underneath).
+                raw = instancedisks.mount_raw(bundle, boot)
+                lower = raw / ext4.UPPER if boot.image_root is None else boot.image_root
+                guestfiles.write(spec, raw / ext4.UPPER, lower)
+                pending.unlink()
             instancedisks.mount_boot(bundle, boot, rootfs)
         elif (bundle / "upper").is_dir():
             overlay.mount(spec.image_root, bundle / "upper", bundle / "work", rootfs)

@@ -36,13 +36,13 @@ def backing(file: Path) -> list[LoopDevice]:
     found = []
     for entry in SYS_BLOCK.glob("loop*"):
         try:
-            backing_file = (entry / "loop" / "backing_file").read_bytes().rstrip(b"\n")
+            if (entry / "loop" / "backing_file").read_bytes().rstrip(b"\n") != wanted:
+                continue
             read_only = (entry / "ro").read_text().strip() == "1"
             major, minor = (entry / "dev").read_text().strip().split(":")
         except OSError:
             continue  # not bound to a file, or cleared meanwhile
-        if backing_file == wanted:
-            found.append(LoopDevice(entry.name, read_only, (int(major), int(minor))))
+        found.append(LoopDevice(entry.name, read_only, (int(major), int(minor))))
     return sorted(found, key=lambda device: device.name)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nimbus.runtime import processes
 from nimbus.runtime.cgroups import Layout
 from nimbus.runtime.driver import DriverError
 
@@ -123,12 +124,11 @@ class Runtime:
     def _run(self, *args: str, cwd: Path | None = None) -> str:
         command = self.argv(*args)
         with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
-            result = subprocess.run(
-                command, stdin=subprocess.DEVNULL, stdout=output, stderr=errors, cwd=cwd,
-                check=False, timeout=120,
-            )  # fmt: skip
+            status = processes.run(
+                command, 120, stdin=subprocess.DEVNULL, stdout=output, stderr=errors, cwd=cwd
+            )
             output.seek(0)
             errors.seek(0)
-            if result.returncode != 0:
+            if status != 0:
                 raise RuntimeFailed(command, errors.read().decode(errors="replace").strip())
             return output.read().decode()

@@ -130,6 +130,7 @@ class Cloud:
             library,
             host.networks,
             disks=host.disks,
+            make_disk=disk_controller.make_disk,
             on_disks_released=disk_controller.wake,
             stop_timeout=settings.stop_timeout,
         )

@@ -24,6 +24,7 @@ from nimbus.core.ids import new_numeric_id
 from nimbus.core.labels import validate_labels
 from nimbus.services.caller import Caller
 from nimbus.services.compute import disk_rows, usage
+from nimbus.services.compute.done_operations import repeated
 from nimbus.services.compute.fingerprints import require_fingerprint
 from nimbus.services.compute.images import Images
 from nimbus.services.compute.names import check_name, last_segment
@@ -108,9 +109,9 @@ class Disks:
         labels = validate_labels(body.get("labels"))
         with self.db.write() as session:
             project = self._project(session, caller, project_ref, "compute.disks.create")
-            repeated = _repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
+            earlier = repeated(session, project.number, request_id)
+            if earlier is not None:
+                return project, earlier
             source = disk_rows.DiskSource()
             image_ref = body.get("sourceImage")
             snapshot_ref = body.get("sourceSnapshot")
@@ -151,9 +152,9 @@ class Disks:
             project, disk = self._resolve(
                 session, caller, project_ref, zone, name, "compute.disks.delete"
             )
-            repeated = _repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
+            earlier = repeated(session, project.number, request_id)
+            if earlier is not None:
+                return project, earlier
             users = disk_rows.users_of(session, disk)
             if users:
                 raise InvalidArgument(
@@ -183,9 +184,9 @@ class Disks:
             project, disk = self._resolve(
                 session, caller, project_ref, zone, name, "compute.disks.resize"
             )
-            repeated = _repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
+            earlier = repeated(session, project.number, request_id)
+            if earlier is not None:
+                return project, earlier
             wanted = disk_rows.check_size(size, "sizeGb", disk_rows.DiskSource())
             assert wanted is not None
             if wanted <= disk.size_gb:
@@ -249,9 +250,9 @@ class Disks:
         labels = validate_labels(body.get("labels"))
         with self.db.write() as session:
             project = self._project(session, caller, project_ref, "compute.snapshots.create")
-            repeated = _repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
+            earlier = repeated(session, project.number, request_id)
+            if earlier is not None:
+                return project, earlier
             if disk_name is None:
                 source = body.get("sourceDisk")
                 if not isinstance(source, str) or not source:
@@ -344,9 +345,9 @@ class Disks:
             project, snapshot = self._snapshot(
                 session, caller, project_ref, name, "compute.snapshots.delete"
             )
-            repeated = _repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
+            earlier = repeated(session, project.number, request_id)
+            if earlier is not None:
+                return project, earlier
             snapshot.status = disk_rows.DELETING
             operation = self.operations.record_for_number(
                 session,
@@ -453,13 +454,3 @@ class Disks:
                 "found"
             )
         return project, found
-
-
-def _repeated(session: Session, project: Project, request_id: str | None) -> Operation | None:
-    if not request_id:
-        return None
-    return session.scalars(
-        select(Operation).where(
-            Operation.project_number == project.number, Operation.request_id == request_id
-        )
-    ).first()

@@ -8,7 +8,6 @@ reads them from the store.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,17 +29,18 @@ from nimbus.core.ids import new_numeric_id
 from nimbus.core.labels import validate_labels
 from nimbus.runtime.driver import ConsoleChunk, Driver, DriverError
 from nimbus.services.caller import Caller
-from nimbus.services.compute import capacity, disk_rows
+from nimbus.services.compute import capacity, disk_rows, instance_disks
 from nimbus.services.compute import instance_states as st
 from nimbus.services.compute.addresses import allocate_external
 from nimbus.services.compute.default_account import instance_account
+from nimbus.services.compute.done_operations import repeated
 from nimbus.services.compute.fingerprints import require_fingerprint
-from nimbus.services.compute.images import FAILED, Images
-from nimbus.services.compute.instance_requests import DiskRequest, InstanceRequest
+from nimbus.services.compute.images import Images
+from nimbus.services.compute.instance_requests import InstanceRequest
 from nimbus.services.compute.instance_requests import machine_type_named as parse_machine_type
 from nimbus.services.compute.interfaces import choose_interface
 from nimbus.services.compute.metadata import metadata_fingerprint, validate_items
-from nimbus.services.compute.names import check_name, last_segment
+from nimbus.services.compute.names import check_name
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.service_accounts import ServiceAccounts
 from nimbus.services.locations import catalog
@@ -52,7 +52,6 @@ from nimbus.store.models import (
     Disk,
     DiskAttachment,
     GuestAttribute,
-    Image,
     Instance,
     Operation,
     Project,
@@ -174,9 +173,9 @@ class Instances:
         try:
             with self.db.write() as session:
                 project = self._project(session, caller, project_ref, "compute.instances.create")
-                repeated = self._repeated(session, project, request_id)
-                if repeated is not None:
-                    return project, repeated
+                earlier = repeated(session, project.number, request_id)
+                if earlier is not None:
+                    return project, earlier
                 if self._find(session, project, zone, request.name) is not None:
                     raise AlreadyExists(
                         f"The resource 'projects/{project.project_id}/zones/{zone}/instances/"
@@ -191,7 +190,9 @@ class Instances:
                     spot=_reclaimable(request.scheduling),
                 )
                 now = self.clock.now()
-                boot_disk, image = self._boot_disk(session, caller, project, zone, request, now)
+                boot_disk, image = instance_disks.boot_disk_for(
+                    self.images, session, caller, project, zone, request, now
+                )
                 nic = choose_interface(
                     session, project, zone_info.region, request.interface, self.clock
                 )
@@ -244,7 +245,9 @@ class Instances:
                 )
                 session.add(instance)
                 session.flush()
-                self._attach_requested(session, caller, project, instance, boot_disk, request, now)
+                instance_disks.attach_requested(
+                    self.images, session, caller, project, instance, boot_disk, request, now
+                )
                 operation = self._record(
                     session, caller, project, instance, "insert", link, request_id
                 )
@@ -281,119 +284,6 @@ class Instances:
             raise _NoRoom(project, error) from error
         for victim in victims:
             victim.preempt_requested = True
-
-    def _boot_disk(
-        self,
-        session: Session,
-        caller: Caller,
-        project: Project,
-        zone: str,
-        request: InstanceRequest,
-        now: dt.datetime,
-    ) -> tuple[Disk, Image]:
-        wanted = request.boot_disk
-        if wanted.source is not None:
-            disk = self._existing_disk(session, project, zone, wanted.source, wanted.field)
-            image = session.get(Image, disk.image_id) if disk.image_id is not None else None
-            if image is None:
-                raise InvalidArgument(
-                    f"Invalid value for field '{wanted.field}.source': '{wanted.source}'. The "
-                    "disk has no operating system to boot (it was not made from an image)."
-                )
-            return disk, image
-        disk = self._new_disk(session, caller, project, zone, wanted, request.name, now)
-        image = session.get(Image, disk.image_id) if disk.image_id is not None else None
-        if image is None:
-            raise InvalidArgument(
-                f"Invalid value for field '{wanted.field}.initializeParams': a boot disk needs "
-                "a sourceImage or a sourceSnapshot of a boot disk."
-            )
-        if image.status == FAILED:
-            raise FailedPrecondition(f"The image '{image.name}' failed to build.")
-        return disk, image
-
-    def _new_disk(
-        self,
-        session: Session,
-        caller: Caller,
-        project: Project,
-        zone: str,
-        wanted: DiskRequest,
-        name: str,
-        now: dt.datetime,
-    ) -> Disk:
-        source = disk_rows.DiskSource()
-        if wanted.source_image is not None:
-            image = self.images.resolve(session, caller, project.project_id, wanted.source_image)
-            source = disk_rows.DiskSource(image=image, image_ref=wanted.source_image)
-        elif wanted.source_snapshot is not None:
-            snapshot = disk_rows.find_snapshot(session, project, wanted.source_snapshot)
-            source = disk_rows.DiskSource(snapshot=snapshot, snapshot_ref=wanted.source_snapshot)
-        field = f"{wanted.field}.initializeParams.diskSizeGb"
-        return disk_rows.new_disk(
-            session,
-            project,
-            zone,
-            wanted.disk_name or name,
-            disk_type=wanted.disk_type,
-            size_gb=disk_rows.check_size(wanted.size_gb, field, source),
-            source=source,
-            now=now,
-        )
-
-    @staticmethod
-    def _existing_disk(session: Session, project: Project, zone: str, ref: str, field: str) -> Disk:
-        name = last_segment(ref)
-        disk = disk_rows.find_disk(session, project.number, zone, name)
-        if disk is None or disk.status == disk_rows.DELETING:
-            raise NotFound(
-                f"The resource 'projects/{project.project_id}/zones/{zone}/disks/{name}' was "
-                "not found"
-            )
-        return disk
-
-    def _attach_requested(
-        self,
-        session: Session,
-        caller: Caller,
-        project: Project,
-        instance: Instance,
-        boot_disk: Disk,
-        request: InstanceRequest,
-        now: dt.datetime,
-    ) -> None:
-        boot = request.boot_disk
-        disk_rows.attach(
-            session,
-            project,
-            instance,
-            boot_disk,
-            device_name=boot.device_name,
-            mode=boot.mode,
-            boot=True,
-            auto_delete=boot.auto_delete,
-            now=now,
-        )
-        for index, wanted in enumerate(request.disks, start=1):
-            if wanted.source is not None:
-                disk = self._existing_disk(
-                    session, project, instance.zone, wanted.source, wanted.field
-                )
-            else:
-                disk = self._new_disk(
-                    session, caller, project, instance.zone, wanted, f"{instance.name}-{index}", now
-                )
-            disk_rows.attach(
-                session,
-                project,
-                instance,
-                disk,
-                device_name=wanted.device_name,
-                mode=wanted.mode,
-                boot=False,
-                auto_delete=wanted.auto_delete,
-                now=now,
-            )
 
     def _failed(
         self,
@@ -452,9 +342,9 @@ class Instances:
     ) -> tuple[Project, Operation]:
         with self.db.write() as session:
             project, instance = self._resolve(session, caller, ref, "compute.instances.delete")
-            repeated = self._repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
+            earlier = repeated(session, project.number, request_id)
+            if earlier is not None:
+                return project, earlier
             instance.desired_status = st.WANT_DELETED
             operation = self._record(session, caller, project, instance, "delete", link, request_id)
         self.wake()
@@ -473,9 +363,9 @@ class Instances:
         try:
             with self.db.write() as session:
                 project, instance = self._resolve(session, caller, ref, f"compute.instances.{verb}")
-                repeated = self._repeated(session, project, request_id)
-                if repeated is not None:
-                    return project, repeated
+                earlier = repeated(session, project.number, request_id)
+                if earlier is not None:
+                    return project, earlier
                 if instance.desired_status == st.WANT_DELETED:
                     raise NotFound(self._missing(project, ref))
                 if instance.status not in allowed:
@@ -534,9 +424,9 @@ class Instances:
             project, instance = self._resolve(
                 session, caller, ref, "compute.instances.simulateMaintenanceEvent"
             )
-            repeated = self._repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
+            earlier = repeated(session, project.number, request_id)
+            if earlier is not None:
+                return project, earlier
             done = True
             if capacity.is_spot(instance) and instance.status == st.RUNNING:
                 instance.preempt_requested = True
@@ -591,10 +481,12 @@ class Instances:
         device_name = body.get("deviceName")
         with self.db.write() as session:
             project, instance = self._resolve(session, caller, ref, "compute.instances.attachDisk")
-            repeated = self._repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
-            disk = self._existing_disk(session, project, ref.zone, source, "resource.source")
+            earlier = repeated(session, project.number, request_id)
+            if earlier is not None:
+                return project, earlier
+            disk = instance_disks.existing_disk(
+                session, project, ref.zone, source, "resource.source"
+            )
             disk_rows.attach(
                 session,
                 project,
@@ -622,10 +514,10 @@ class Instances:
     ) -> tuple[Project, Operation]:
         with self.db.write() as session:
             project, instance = self._resolve(session, caller, ref, "compute.instances.detachDisk")
-            repeated = self._repeated(session, project, request_id)
-            if repeated is not None:
-                return project, repeated
-            attachment = self._attachment(session, project, instance, device_name)
+            earlier = repeated(session, project.number, request_id)
+            if earlier is not None:
+                return project, earlier
+            attachment = instance_disks.attachment_named(session, project, instance, device_name)
             if attachment.boot and instance.status != st.TERMINATED:
                 raise InvalidArgument(
                     f"The boot disk of '{instance.name}' can only be detached while the "
@@ -646,31 +538,13 @@ class Instances:
             project, instance = self._resolve(
                 session, caller, ref, "compute.instances.setDiskAutoDelete"
             )
-            attachment = self._attachment(session, project, instance, device_name)
+            attachment = instance_disks.attachment_named(session, project, instance, device_name)
             attachment.auto_delete = auto_delete
             if attachment.boot:
                 instance.boot_disk = {**instance.boot_disk, "autoDelete": auto_delete}
             return project, self._record(
                 session, caller, project, instance, "setDiskAutoDelete", link, None, done=True
             )
-
-    @staticmethod
-    def _attachment(
-        session: Session, project: Project, instance: Instance, device_name: str
-    ) -> DiskAttachment:
-        found = session.scalars(
-            select(DiskAttachment).where(
-                DiskAttachment.instance_id == instance.id,
-                DiskAttachment.device_name == device_name,
-                DiskAttachment.state != disk_rows.DETACHING,
-            )
-        ).first()
-        if found is None:
-            raise InvalidArgument(
-                f"Invalid value for field 'deviceName': '{device_name}'. No disk with device "
-                f"name '{device_name}' is attached to instance '{instance.name}'."
-            )
-        return found
 
     # -- settings that apply at once -------------------------------------------------------
 
@@ -771,16 +645,6 @@ class Instances:
             done=done,
             request_id=request_id,
         )
-
-    @staticmethod
-    def _repeated(session: Session, project: Project, request_id: str | None) -> Operation | None:
-        if not request_id:
-            return None
-        return session.scalars(
-            select(Operation).where(
-                Operation.project_number == project.number, Operation.request_id == request_id
-            )
-        ).first()
 
     def _project(self, session: Session, caller: Caller, ref: str, permission: str) -> Project:
         return hierarchy.authorized_project(session, self.authorizer, caller, ref, permission)
