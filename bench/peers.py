@@ -62,6 +62,9 @@ def nimbus_process(data_dir: Path, workers: int = 1) -> Iterator[tuple[str, int]
             str(data_dir),
             "--workers",
             str(workers),
+            # Storage only: no instances, so no image build competing for the cores.
+            "--runtime",
+            "fake",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -169,7 +169,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as scratch:
+    # A server being stopped may still write into its data dir while it is removed.
+    with tempfile.TemporaryDirectory(dir=Path.cwd(), ignore_cleanup_errors=True) as scratch:
         work = Path(scratch)
         results = {
             f"Nimbus ({args.workers} workers)": bench_nimbus(
