@@ -125,9 +125,10 @@ class DiskController:
             snapshot = None if disk.source_snapshot_id is None else str(disk.source_snapshot_id)
             fresh = disk.status != disk_rows.READY
         try:
-            if fresh:
+            if fresh:  # made at its size (a snapshot's copy grown to it)
                 self.files.create(key, size, snapshot_key=snapshot)
-            self.files.resize(key, size)
+            else:
+                self.files.resize(key, size)
         except (DriverError, ValueError, OSError) as error:
             log.warning("disk %s: %s", key, error)
             if fresh:

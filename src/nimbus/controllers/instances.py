@@ -301,7 +301,7 @@ class InstanceController:
                     disks=disks,
                 )
             )
-            self._sync_disks(view)
+            self._sync_disks(view, disks)
             self.driver.start(view.key)
         except DriverError as error:
             log.warning("instance %s did not boot: %s", view.name, error)
@@ -455,11 +455,8 @@ class InstanceController:
             instance.preempt_requested = False
             usage.ended(session, usage.INSTANCE, instance.id, now)
             instance.desired_status = st.WANT_DELETED if action == "DELETE" else st.WANT_TERMINATED
-            if action != "DELETE":
+            if action != "DELETE":  # otherwise the deletion finishes the operations
                 self._finish(session, view)
-            else:
-                # The preemption operation ends with the deletion.
-                pass
 
     def _clear_preemption(self, view: InstanceView) -> None:
         with self.db.write() as session:
@@ -470,11 +467,14 @@ class InstanceController:
     # -- disks -----------------------------------------------------------------------------
 
     def _disk_attachments(self, view: InstanceView) -> tuple[DiskAttachment, ...] | None:
-        """The instance's disks as its driver takes them, or None while one is not ready."""
+        """The instance's disks as its driver takes them, or None while one is not ready.
+        A controller without disk files (control-plane tests) hands over none."""
+        if self.disks is None:
+            return ()
         with self.db.read() as session:
             rows = disk_rows.attachments_of(session, [view.id])[view.id]
         unmade = [disk.id for _, disk in rows if disk.status in _UNMADE]
-        if unmade and self.make_disk is not None and self.disks is not None:
+        if unmade and self.make_disk is not None:
             for disk_id in unmade:
                 self.make_disk(disk_id)
             with self.db.read() as session:
@@ -483,10 +483,7 @@ class InstanceController:
         for attachment, disk in rows:
             if attachment.state == disk_rows.DETACHING:
                 continue
-            made = disk.status == disk_rows.READY and disk.provisioned_gb >= 1
-            if not made or self.disks is None:
-                if self.disks is None:
-                    continue
+            if disk.status != disk_rows.READY:
                 return None
             image_root = None
             if disk.image_id is not None:
@@ -504,8 +501,11 @@ class InstanceController:
             )
         return tuple(attachments)
 
-    def _sync_disks(self, view: InstanceView) -> None:
-        """Hand the runtime the disks attached or detached since it last looked."""
+    def _sync_disks(
+        self, view: InstanceView, ready: tuple[DiskAttachment, ...] | None = None
+    ) -> None:
+        """Hand the runtime the disks attached or detached since it last looked
+        (``ready``: the instance's disks, when the caller has them already)."""
         with self.db.read() as session:
             rows = disk_rows.attachments_of(session, [view.id])[view.id]
             pending = [
@@ -513,7 +513,9 @@ class InstanceController:
             ]
         if not pending:
             return
-        wanted = {d.device_name: d for d in self._disk_attachments(view) or ()}
+        if ready is None:
+            ready = self._disk_attachments(view)
+        wanted = {d.device_name: d for d in ready or ()}
         created = self.driver.status(view.key).power != PowerState.MISSING
         done: list[int] = []
         for attachment_id, state, device_name in pending:

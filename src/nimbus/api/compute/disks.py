@@ -12,12 +12,13 @@ from starlette.responses import Response
 from nimbus.api.auth import authenticated, scopes
 from nimbus.api.body import parse_json_object
 from nimbus.api.compute import views
-from nimbus.api.compute.links import project_link
+from nimbus.api.compute.label_requests import parse_set_labels
+from nimbus.api.compute.links import full_link, project_link
 from nimbus.api.compute.listing import Listing, list_page
 from nimbus.api.deps import call, cloud_of
 from nimbus.api.responses import json_response
 from nimbus.core.clock import compute_timestamp
-from nimbus.core.errors import InvalidArgument, NotFound
+from nimbus.core.errors import NotFound
 from nimbus.core.filters import compile_filter
 from nimbus.services.caller import Caller
 from nimbus.services.compute.disk_rows import DISK_TYPES
@@ -54,9 +55,9 @@ def render_disk(link: str, row: Disk, users: list[Instance]) -> DiskWire:
         status=row.status,
         self_link=f"{zone_link}/disks/{row.name}",
         type=f"{zone_link}/diskTypes/{row.disk_type}",
-        source_image=_full(link, row.source_image),
+        source_image=full_link(link, row.source_image),
         source_image_id=str(row.image_id) if row.source_image and row.image_id else None,
-        source_snapshot=_full(link, row.source_snapshot),
+        source_snapshot=full_link(link, row.source_snapshot),
         source_snapshot_id=str(row.source_snapshot_id) if row.source_snapshot_id else None,
         labels=row.labels or None,
         label_fingerprint=row.label_fingerprint,
@@ -77,7 +78,7 @@ def render_snapshot(link: str, row: Snapshot) -> SnapshotWire:
         name=row.name,
         description=row.description or None,
         status=row.status,
-        source_disk=_full(link, row.source_disk) or row.source_disk,
+        source_disk=full_link(link, row.source_disk) or row.source_disk,
         source_disk_id=str(row.source_disk_id),
         disk_size_gb=str(row.disk_size_gb),
         storage_bytes=str(row.storage_bytes),
@@ -86,19 +87,6 @@ def render_snapshot(link: str, row: Snapshot) -> SnapshotWire:
         labels=row.labels or None,
         label_fingerprint=row.label_fingerprint,
     )
-
-
-def _full(project_link: str, ref: str | None) -> str | None:
-    """A reference as the user gave it (partial or full) made a full URL."""
-    if not ref:
-        return None
-    if "://" in ref:
-        return ref
-    base = project_link.split("/compute/v1/", 1)[0] + "/compute/v1"
-    path = ref.strip("/")
-    if path.startswith("projects/"):
-        return f"{base}/{path}"
-    return f"{project_link}/{path}"
 
 
 def _operation(request: Request, owner_id: str, operation: Any) -> Response:
@@ -240,10 +228,7 @@ async def resize_disk(
 async def set_disk_labels(
     project: str, zone: str, disk: str, request: Request, caller: Writer
 ) -> Response:
-    body = await parse_json_object(request)
-    labels = body.get("labels") or {}
-    if not isinstance(labels, dict):
-        raise InvalidArgument("Invalid value for field 'labels'.")
+    labels, fingerprint = await parse_set_labels(request)
     link = f"{project_link(request, project)}/zones/{zone}/disks/{disk}"
     owner, operation = await call(
         cloud_of(request).disks.set_labels,
@@ -252,7 +237,7 @@ async def set_disk_labels(
         zone,
         disk,
         labels,
-        body.get("labelFingerprint"),
+        fingerprint,
         link,
     )
     return _operation(request, owner.project_id, operation)
@@ -340,10 +325,7 @@ async def delete_snapshot(
 async def set_snapshot_labels(
     project: str, snapshot: str, request: Request, caller: Writer
 ) -> Response:
-    body = await parse_json_object(request)
-    labels = body.get("labels") or {}
-    if not isinstance(labels, dict):
-        raise InvalidArgument("Invalid value for field 'labels'.")
+    labels, fingerprint = await parse_set_labels(request)
     link = f"{project_link(request, project)}/global/snapshots/{snapshot}"
     owner, operation = await call(
         cloud_of(request).disks.set_snapshot_labels,
@@ -351,7 +333,7 @@ async def set_snapshot_labels(
         project,
         snapshot,
         labels,
-        body.get("labelFingerprint"),
+        fingerprint,
         link,
     )
     return _operation(request, owner.project_id, operation)

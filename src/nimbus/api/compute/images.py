@@ -10,11 +10,11 @@ from starlette.responses import Response
 from nimbus.api.auth import authenticated, scopes
 from nimbus.api.body import parse_json_object
 from nimbus.api.compute import instance_views, views
+from nimbus.api.compute.label_requests import parse_set_labels
 from nimbus.api.compute.links import project_link
 from nimbus.api.compute.listing import Listing, list_page
 from nimbus.api.deps import call, cloud_of
 from nimbus.api.responses import json_response
-from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.wire.compute_instances import ImageList
 
@@ -83,10 +83,7 @@ async def deprecate_image(
 
 @router.post("/global/images/{name}/setLabels")
 async def set_image_labels(project: str, name: str, request: Request, caller: Writer) -> Response:
-    body = await parse_json_object(request)
-    labels = body.get("labels") or {}
-    if not isinstance(labels, dict):
-        raise InvalidArgument("Invalid value for field 'labels'.")
+    labels, fingerprint = await parse_set_labels(request)
     link = f"{project_link(request, project)}/global/images/{name}"
     owner, operation = await call(
         cloud_of(request).images.set_labels,
@@ -94,7 +91,7 @@ async def set_image_labels(project: str, name: str, request: Request, caller: Wr
         project,
         name,
         labels,
-        body.get("labelFingerprint"),
+        fingerprint,
         link,
     )
     return json_response(views.operation(project_link(request, owner.project_id), operation))

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from nimbus.api.auth import authenticated, scopes
 from nimbus.api.body import parse_json_object
 from nimbus.api.compute import instance_views, views
+from nimbus.api.compute.label_requests import parse_set_labels
 from nimbus.api.compute.links import project_link
 from nimbus.api.compute.listing import Listing, list_page
 from nimbus.api.deps import call, cloud_of
@@ -250,14 +251,9 @@ async def set_metadata(t: InstanceTarget, request: Request, caller: Writer) -> R
 
 @router.post(f"{INSTANCE}/setLabels")
 async def set_labels(t: InstanceTarget, request: Request, caller: Writer) -> Response:
-    body = await parse_json_object(request)
-    labels = body.get("labels") or {}
-    if not isinstance(labels, dict):
-        raise InvalidArgument("Invalid value for field 'labels'.")
+    labels, fingerprint = await parse_set_labels(request)
     change = cloud_of(request).instances.set_labels
-    return await _render(
-        request, call(change, caller, t.ref, labels, body.get("labelFingerprint"), t.link)
-    )
+    return await _render(request, call(change, caller, t.ref, labels, fingerprint, t.link))
 
 
 @router.post(f"{INSTANCE}/setTags")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,9 +63,13 @@ def pool_exhausted(zone: str, project_id: str) -> NimbusError:
     )
 
 
-def is_spot(instance: Instance) -> bool:
-    scheduling = instance.scheduling or {}
+def reclaimable(scheduling: dict[str, Any]) -> bool:
+    """Spot or preemptible: Nimbus may take it back."""
     return bool(scheduling.get("preemptible")) or scheduling.get("provisioningModel") == "SPOT"
+
+
+def is_spot(instance: Instance) -> bool:
+    return reclaimable(instance.scheduling or {})
 
 
 def admit(

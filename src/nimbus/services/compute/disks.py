@@ -24,8 +24,8 @@ from nimbus.core.ids import new_numeric_id
 from nimbus.core.labels import validate_labels
 from nimbus.services.caller import Caller
 from nimbus.services.compute import disk_rows, usage
-from nimbus.services.compute.done_operations import repeated
-from nimbus.services.compute.fingerprints import require_fingerprint
+from nimbus.services.compute.done_operations import Target, record, record_done, repeated
+from nimbus.services.compute.fingerprints import relabel
 from nimbus.services.compute.images import Images
 from nimbus.services.compute.names import check_name, last_segment
 from nimbus.services.iam.authorizer import Authorizer
@@ -221,9 +221,7 @@ class Disks:
             project, disk = self._resolve(
                 session, caller, project_ref, zone, name, "compute.disks.setLabels"
             )
-            require_fingerprint(fingerprint, disk.label_fingerprint, "labels")
-            disk.labels = clean
-            disk.label_fingerprint = fingerprint_of(clean)
+            relabel(disk, clean, fingerprint)
             return project, self._record(
                 session, caller, project, disk, "setLabels", link, None, done=True
             )
@@ -301,17 +299,21 @@ class Disks:
             )
             session.add(snapshot)
             session.flush()
-            zonal = body.get("sourceDisk") is None
-            operation = self.operations.record_for_number(
+            if body.get("sourceDisk") is None:  # disks.createSnapshot
+                target = Target(states.ZONE, disk.zone, link_of(disk.name), request_id)
+                verb = "createSnapshot"
+            else:
+                target = Target(states.GLOBAL, "", link_of(name), request_id)
+                verb = "insert"
+            operation = record(
+                self.operations,
                 session,
                 project.number,
-                scope=states.ZONE if zonal else states.GLOBAL,
-                location=disk.zone if zonal else "",
-                operation_type="createSnapshot" if zonal else "insert",
-                target_link=link_of(name) if not zonal else link_of(disk.name),
-                target_id=str(snapshot.id),
-                user=caller.email,
-                request_id=request_id,
+                caller,
+                target,
+                verb,
+                snapshot.id,
+                done=False,
             )
         self.wake()
         return project, operation
@@ -349,16 +351,16 @@ class Disks:
             if earlier is not None:
                 return project, earlier
             snapshot.status = disk_rows.DELETING
-            operation = self.operations.record_for_number(
+            target = Target(states.GLOBAL, "", link, request_id)
+            operation = record(
+                self.operations,
                 session,
                 project.number,
-                scope=states.GLOBAL,
-                location="",
-                operation_type="delete",
-                target_link=link,
-                target_id=str(snapshot.id),
-                user=caller.email,
-                request_id=request_id,
+                caller,
+                target,
+                "delete",
+                snapshot.id,
+                done=False,
             )
         self.wake()
         return project, operation
@@ -377,19 +379,10 @@ class Disks:
             project, snapshot = self._snapshot(
                 session, caller, project_ref, name, "compute.snapshots.setLabels"
             )
-            require_fingerprint(fingerprint, snapshot.label_fingerprint, "labels")
-            snapshot.labels = clean
-            snapshot.label_fingerprint = fingerprint_of(clean)
-            return project, self.operations.record_for_number(
-                session,
-                project.number,
-                scope=states.GLOBAL,
-                location="",
-                operation_type="setLabels",
-                target_link=link,
-                target_id=str(snapshot.id),
-                user=caller.email,
-                done=True,
+            relabel(snapshot, clean, fingerprint)
+            target = Target(states.GLOBAL, "", link)
+            return project, record_done(
+                self.operations, session, project.number, caller, target, "setLabels", snapshot.id
             )
 
     # -- helpers ---------------------------------------------------------------------------
@@ -406,17 +399,9 @@ class Disks:
         *,
         done: bool = False,
     ) -> Operation:
-        return self.operations.record_for_number(
-            session,
-            project.number,
-            scope=states.ZONE,
-            location=disk.zone,
-            operation_type=verb,
-            target_link=link,
-            target_id=str(disk.id),
-            user=caller.email,
-            done=done,
-            request_id=request_id,
+        target = Target(states.ZONE, disk.zone, link, request_id)
+        return record(
+            self.operations, session, project.number, caller, target, verb, disk.id, done=done
         )
 
     def _project(self, session: Session, caller: Caller, ref: str, permission: str) -> Project:

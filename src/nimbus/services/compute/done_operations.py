@@ -1,5 +1,6 @@
-"""Operations of changes made in the store at once (networks, subnetworks, firewalls):
-born DONE, and found again by the caller's ``requestId``."""
+"""The Operations compute services record for a resource (zonal, regional or global),
+found again by the caller's ``requestId``; changes made in the store at once
+(networks, subnetworks, firewalls, labels) have theirs born DONE."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from nimbus.store.models import Operation
 
 @dataclass(frozen=True)
 class Target:
-    """What an operation is about: its scope (``global`` or ``region``), its location
-    (a region, or "" for global), its resource's selfLink and the caller's requestId."""
+    """What an operation is about: its scope (``global``, ``region`` or ``zone``), its
+    location (a region or zone, or "" for global), its resource's selfLink and the
+    caller's requestId."""
 
     scope: str
     location: str
@@ -35,7 +37,7 @@ def repeated(session: Session, project_number: int, request_id: str | None) -> O
     ).first()
 
 
-def record_done(
+def record(
     operations: Operations,
     session: Session,
     project_number: int,
@@ -43,6 +45,8 @@ def record_done(
     target: Target,
     verb: str,
     target_id: int,
+    *,
+    done: bool,
 ) -> Operation:
     return operations.record_for_number(
         session,
@@ -53,6 +57,18 @@ def record_done(
         target_link=target.link,
         target_id=str(target_id),
         user=caller.email,
-        done=True,
+        done=done,
         request_id=target.request_id,
     )
+
+
+def record_done(
+    operations: Operations,
+    session: Session,
+    project_number: int,
+    caller: Caller,
+    target: Target,
+    verb: str,
+    target_id: int,
+) -> Operation:
+    return record(operations, session, project_number, caller, target, verb, target_id, done=True)

@@ -26,7 +26,7 @@ from nimbus.core.fingerprints import fingerprint_of
 from nimbus.core.ids import new_numeric_id
 from nimbus.core.labels import validate_labels
 from nimbus.services.caller import Caller
-from nimbus.services.compute.fingerprints import require_fingerprint
+from nimbus.services.compute.fingerprints import relabel
 from nimbus.services.compute.names import check_name
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.operations import states
@@ -214,9 +214,7 @@ class Images:
         with self.db.write() as session:
             project = self.project(session, caller, project_ref, "compute.images.setLabels")
             image = self._named(session, project, name)
-            require_fingerprint(fingerprint, image.label_fingerprint, "labels")
-            image.labels = clean
-            image.label_fingerprint = fingerprint_of(clean)
+            relabel(image, clean, fingerprint)
             return project, self._done(session, project, image, "setLabels", target_link, caller)
 
     def delete(

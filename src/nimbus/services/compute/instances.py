@@ -33,8 +33,8 @@ from nimbus.services.compute import capacity, disk_rows, instance_disks
 from nimbus.services.compute import instance_states as st
 from nimbus.services.compute.addresses import allocate_external
 from nimbus.services.compute.default_account import instance_account
-from nimbus.services.compute.done_operations import repeated
-from nimbus.services.compute.fingerprints import require_fingerprint
+from nimbus.services.compute.done_operations import Target, record, repeated
+from nimbus.services.compute.fingerprints import relabel, require_fingerprint
 from nimbus.services.compute.images import Images
 from nimbus.services.compute.instance_requests import InstanceRequest
 from nimbus.services.compute.instance_requests import machine_type_named as parse_machine_type
@@ -64,10 +64,6 @@ class _NoRoom(Exception):
         # The project's row goes with the rolled-back session; its number stays.
         self.project_number = project.number
         self.error = error
-
-
-def _reclaimable(scheduling: dict[str, Any]) -> bool:
-    return bool(scheduling.get("preemptible")) or scheduling.get("provisioningModel") == "SPOT"
 
 
 @dataclass(frozen=True)
@@ -187,7 +183,7 @@ class Instances:
                     project,
                     zone,
                     capacity.Demand.of(kind.name, kind.guest_cpus, kind.memory_mb),
-                    spot=_reclaimable(request.scheduling),
+                    spot=capacity.reclaimable(request.scheduling),
                 )
                 now = self.clock.now()
                 boot_disk, image = instance_disks.boot_disk_for(
@@ -253,7 +249,7 @@ class Instances:
                 )
         except _NoRoom as no_room:
             return self._failed(
-                caller, no_room.project_number, zone, "insert", link, "", no_room.error, request_id
+                caller, no_room.project_number, zone, "insert", link, no_room.error, request_id
             )
         self.wake()
         return project, operation
@@ -292,7 +288,6 @@ class Instances:
         zone: str,
         verb: str,
         link: str,
-        target_id: str,
         error: NimbusError,
         request_id: str | None,
     ) -> tuple[Project, Operation]:
@@ -308,7 +303,7 @@ class Instances:
                 location=zone,
                 operation_type=verb,
                 target_link=link,
-                target_id=target_id,
+                target_id="",  # nothing was made, or changed
                 user=caller.email,
                 done=True,
                 request_id=request_id,
@@ -396,7 +391,7 @@ class Instances:
                 operation = self._record(session, caller, project, instance, verb, link, request_id)
         except _NoRoom as no_room:
             return self._failed(
-                caller, no_room.project_number, ref.zone, verb, link, "", no_room.error, request_id
+                caller, no_room.project_number, ref.zone, verb, link, no_room.error, request_id
             )
         self.wake()
         return project, operation
@@ -576,9 +571,7 @@ class Instances:
         clean = validate_labels(labels)
 
         def apply(instance: Instance) -> None:
-            require_fingerprint(fingerprint, instance.label_fingerprint, "labels")
-            instance.labels = clean
-            instance.label_fingerprint = fingerprint_of(clean)
+            relabel(instance, clean, fingerprint)
 
         return self._change_now(caller, ref, "setLabels", link, apply)
 
@@ -633,17 +626,9 @@ class Instances:
         *,
         done: bool = False,
     ) -> Operation:
-        return self.operations.record_for_number(
-            session,
-            project.number,
-            scope=states.ZONE,
-            location=instance.zone,
-            operation_type=verb,
-            target_link=link,
-            target_id=str(instance.id),
-            user=caller.email,
-            done=done,
-            request_id=request_id,
+        target = Target(states.ZONE, instance.zone, link, request_id)
+        return record(
+            self.operations, session, project.number, caller, target, verb, instance.id, done=done
         )
 
     def _project(self, session: Session, caller: Caller, ref: str, permission: str) -> Project:

@@ -141,8 +141,9 @@ def usage_between(
         total[1] += seconds * row.vcpus
         total[2] += seconds * row.memory_mb / 1024
         total[3] += seconds * row.size_gb
-    return [
-        UsageLine(kind, rid, names[key][0], names[key][1], sku, model, *totals[key])
-        for key in sorted(totals)
-        for kind, rid, sku, model in [key]
-    ]
+    lines = []
+    for key in sorted(totals):
+        kind, resource_id, sku, model = key
+        name, location = names[key]
+        lines.append(UsageLine(kind, resource_id, name, location, sku, model, *totals[key]))
+    return lines
