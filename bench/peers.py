@@ -47,7 +47,9 @@ def nimbus(data_dir: Path, workers: int = 1) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def nimbus_process(data_dir: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
+def nimbus_process(
+    data_dir: Path, workers: int = 1, extra_args: tuple[str, ...] = ()
+) -> Iterator[tuple[str, int]]:
     """``nimbus up`` on a free port: its URL and process id."""
     port = free_port()
     process = subprocess.Popen(
@@ -65,6 +67,7 @@ def nimbus_process(data_dir: Path, workers: int = 1) -> Iterator[tuple[str, int]
             # Storage only: no instances, so no image build competing for the cores.
             "--runtime",
             "fake",
+            *extra_args,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -39,6 +39,11 @@ class ServerSettings:
     # memory per byte of host memory.
     cpu_allocation_ratio: float = 16.0
     ram_allocation_ratio: float = 1.5
+    # Spot and preemptible prices are on-demand times (1 - this); None: the price
+    # catalog's default, Google's documented discount.
+    spot_discount: float | None = None
+    # Seconds between two utilization samples of the running instances (recommender).
+    utilization_interval: float = 60.0
 
     @property
     def image_cache_dir(self) -> Path:

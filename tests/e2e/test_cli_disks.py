@@ -59,6 +59,13 @@ def test_create_list_describe_resize_delete(run: Run) -> None:
     assert "WARNING: You have selected a disk size of under [200GB]" in created.stderr
     assert "Created [" in created.stderr and "New disks are unformatted" in created.stderr
 
+    # A terabyte of SSD is past a new project's quota (500 GB): raise it first.
+    ok(
+        run,
+        "quotas preferences create --service compute.googleapis.com "
+        "--quota-id SSD-TOTAL-GB-per-project-region --preferred-value 2048 "
+        "--dimensions region=us-central1",
+    )
     ssd = ok(
         run,
         f"compute disks create fast --zone {ZONE} --size 1TB --type pd-ssd "

@@ -18,21 +18,11 @@ from nimbus.services.compute.instances import InstanceRef
 from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.resourcemanager.projects import ProjectSpec
 from nimbus.settings import ServerSettings
+from tests.clocks import ManualClock
 
 ZONE = "europe-west1-b"
 LINK = "http://nimbus/compute/v1/projects/use-project"
 START = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.moment = START
-
-    def now(self) -> dt.datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += dt.timedelta(**delta)
 
 
 def _owner(cloud: Cloud) -> Caller:
@@ -69,7 +59,7 @@ def _lines(cloud: Cloud, end: dt.datetime) -> dict[tuple[str, str, str], usage.U
 
 
 def test_seconds_run_and_gigabytes_kept(tmp_path: Path) -> None:
-    clock = ManualClock()
+    clock = ManualClock(START)
     cloud, instances, disks = _cloud(tmp_path, clock)
     owner = _owner(cloud)
     cloud.projects.create(owner, ProjectSpec("use-project"))

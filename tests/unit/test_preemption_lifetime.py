@@ -9,13 +9,14 @@ from nimbus.services.compute.instance_requests import parse_instance
 from nimbus.services.compute.instances import InstanceRef
 from nimbus.services.resourcemanager.projects import ProjectSpec
 from nimbus.store.models import Instance, Operation
-from tests.unit.test_compute_usage import ZONE, ManualClock, _cloud, _owner
+from tests.clocks import ManualClock
+from tests.unit.test_compute_usage import START, ZONE, _cloud, _owner
 
 LINK = "http://nimbus/compute/v1/projects/use-project"
 
 
 def test_preemptible_instances_are_taken_back_after_a_day(tmp_path: Path) -> None:
-    clock = ManualClock()
+    clock = ManualClock(START)
     cloud, instances, disks = _cloud(tmp_path, clock)
     owner = _owner(cloud)
     cloud.projects.create(owner, ProjectSpec("use-project"))

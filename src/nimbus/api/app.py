@@ -6,6 +6,10 @@ from fastapi import FastAPI
 
 from nimbus import __version__
 from nimbus.api import errors, health, testing
+from nimbus.api.billing.accounts import router as billing_accounts_router
+from nimbus.api.billing.budgets import router as billing_budgets_router
+from nimbus.api.billing.catalog import router as billing_catalog_router
+from nimbus.api.billing.costs import router as billing_costs_router
 from nimbus.api.compute.disks import router as compute_disks_router
 from nimbus.api.compute.firewalls import router as compute_firewalls_router
 from nimbus.api.compute.images import router as compute_images_router
@@ -14,6 +18,8 @@ from nimbus.api.compute.networks import router as compute_networks_router
 from nimbus.api.compute.routes import router as compute_router
 from nimbus.api.iam.routes import router as iam_router
 from nimbus.api.oauth2.routes import router as oauth2_router
+from nimbus.api.quotas.routes import router as quotas_router
+from nimbus.api.recommender.routes import router as recommender_router
 from nimbus.api.resourcemanager.routes_organizations import router as organizations_router
 from nimbus.api.resourcemanager.routes_service_usage import router as service_usage_router
 from nimbus.api.resourcemanager.routes_v1 import router as resourcemanager_v1_router
@@ -53,6 +59,12 @@ def create_app(cloud: Cloud) -> FastAPI:
         compute_disks_router,
         compute_networks_router,
         compute_firewalls_router,
+        quotas_router,
+        billing_catalog_router,
+        billing_costs_router,
+        billing_accounts_router,
+        billing_budgets_router,
+        recommender_router,
         storage_buckets_router,
         storage_objects_router,
         storage_uploads_router,

@@ -9,7 +9,19 @@ from typer.core import TyperGroup
 
 from nimbus import __version__
 from nimbus.cli.arguments import ArgumentError, lift_global_flags
-from nimbus.cli.commands import auth, compute, config, iam, projects, services, storage
+from nimbus.cli.commands import (
+    auth,
+    billing,
+    clock,
+    compute,
+    config,
+    iam,
+    projects,
+    quotas,
+    recommender,
+    services,
+    storage,
+)
 from nimbus.cli.commands.up import up
 from nimbus.cli.failures import CliError
 
@@ -21,7 +33,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(up)
-for group in (projects.app, iam.app, services.app, compute.app, storage.app, auth.app, config.app):
+for group in (
+    projects.app,
+    iam.app,
+    services.app,
+    compute.app,
+    quotas.app,
+    storage.app,
+    billing.app,
+    recommender.app,
+    clock.app,
+    auth.app,
+    config.app,
+):
     app.add_typer(group)
 
 

@@ -8,13 +8,13 @@ store, and every file operation is idempotent, so a crash half-way is simply red
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nimbus.controllers.instance_world import DiskStore
+from nimbus.controllers.repeating import RepeatingPass
 from nimbus.core.clock import Clock
 from nimbus.core.errors import NimbusError, Unavailable
 from nimbus.runtime.driver import DiskInUse, DriverError
@@ -44,33 +44,16 @@ class DiskController:
         self.files = files
         # Called when a disk became ready (instances may be waiting for it).
         self.on_ready = on_ready
-        self._wakeup = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._passes = RepeatingPass("disks", self.run_once, POLL_SECONDS, log)
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="disks", daemon=True)
-            self._thread.start()
+        self._passes.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._passes.stop()
 
     def wake(self) -> None:
-        self._wakeup.set()
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("disk controller pass failed")
-            self._wakeup.wait(POLL_SECONDS)
-            self._wakeup.clear()
+        self._passes.wake()
 
     def run_once(self) -> None:
         """One pass over every disk and snapshot that is not settled."""

@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 
+from nimbus.controllers.repeating import RepeatingPass
 from nimbus.net.errors import InstanceNotFound
 from nimbus.net.firewall import InstanceFirewall
 from nimbus.services.compute.firewall_policy import Member, load_policies
@@ -50,38 +51,21 @@ class FirewallController:
         self._applied: dict[str, InstanceFirewall] = {}
         self._digests: dict[int, str] = {}
         self._lock = threading.Lock()
-        self._wakeup = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._passes = RepeatingPass("firewalls", self.reconcile, safety_seconds, log)
         if host is not None:
             host.on_attach(self.apply)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self.host is not None and self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._loop, name="firewalls", daemon=True)
-            self._thread.start()
+        if self.host is not None:
+            self._passes.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wakeup.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._passes.stop(timeout=10)
 
     def wake(self) -> None:
-        self._wakeup.set()
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wakeup.clear()
-            try:
-                self.reconcile()
-            except Exception:
-                log.exception("firewall pass failed")
-            self._wakeup.wait(self.safety_seconds)
+        self._passes.wake()
 
     # -- work ------------------------------------------------------------------------------
 

@@ -13,13 +13,20 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from nimbus.blobs import BlobStore
+from nimbus.controllers.budgets import BudgetWatcher
 from nimbus.controllers.disks import DiskController
 from nimbus.controllers.firewalls import FirewallController, FirewallHost
 from nimbus.controllers.host import ComputeHost, assemble_host
 from nimbus.controllers.images import ImageLibrary
 from nimbus.controllers.instances import InstanceController
-from nimbus.core.clock import Clock, SystemClock
+from nimbus.controllers.utilization import UtilizationSampler
+from nimbus.core.clock import Clock, SystemClock, WorldClock
 from nimbus.images.store import ImageStore
+from nimbus.services.billing.accounts import BillingAccounts
+from nimbus.services.billing.budget_alerts import BudgetAlerts
+from nimbus.services.billing.budgets import Budgets
+from nimbus.services.billing.catalog import PriceCatalog
+from nimbus.services.billing.metering import Metering
 from nimbus.services.compute.capacity import HostCapacity
 from nimbus.services.compute.disks import Disks
 from nimbus.services.compute.firewalls import Firewalls
@@ -28,6 +35,9 @@ from nimbus.services.compute.instances import Instances
 from nimbus.services.compute.metadata_server import MetadataService
 from nimbus.services.compute.networks import Networks
 from nimbus.services.compute.projects import ComputeProjects
+from nimbus.services.compute.quota_infos import QuotaInfos
+from nimbus.services.compute.quota_preferences import QuotaPreferences
+from nimbus.services.compute.quotas import QuotaReader
 from nimbus.services.compute.subnetworks import Subnetworks
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.catalog import RoleCatalog, load_catalog
@@ -40,6 +50,7 @@ from nimbus.services.iam.tokens import Tokens
 from nimbus.services.iam.user_credentials import UserCredentials
 from nimbus.services.locations.service import Locations
 from nimbus.services.operations.service import Operations
+from nimbus.services.recommender.service import Recommendations
 from nimbus.services.resourcemanager.organizations import Organizations
 from nimbus.services.resourcemanager.projects import Projects
 from nimbus.services.resourcemanager.service_usage import ServiceUsage
@@ -54,6 +65,13 @@ from nimbus.services.storage.usage import StorageUsage
 from nimbus.settings import ServerSettings
 from nimbus.store.db import Database
 from nimbus.store.models import StoredObject
+
+
+def world_clock(settings: ServerSettings) -> Clock:
+    """The advanceable clock where test controls are on, else the system's."""
+    if settings.test_controls:
+        return WorldClock(settings.data_dir / "clock-offset")
+    return SystemClock()
 
 
 @dataclass
@@ -75,6 +93,9 @@ class Cloud:
     operations: Operations
     locations: Locations
     compute_projects: ComputeProjects
+    compute_quotas: QuotaReader
+    quota_preferences: QuotaPreferences
+    quota_infos: QuotaInfos
     host: ComputeHost
     images: Images
     networks: Networks
@@ -97,26 +118,37 @@ class Cloud:
     lifecycle: Lifecycle
     hmac_keys: HmacKeys
     signed_urls: SignedUrls
+    prices: PriceCatalog
+    metering: Metering
+    billing_accounts: BillingAccounts
+    budgets: Budgets
+    budget_alerts: BudgetAlerts
+    budget_watcher: BudgetWatcher
+    utilization: UtilizationSampler
+    recommendations: Recommendations
     # Clean-up of parts added after assembly (in-network servers), run by ``close``.
     on_close: list[Callable[[], None]] = dataclasses.field(default_factory=list)
 
     @classmethod
     def assemble(cls, settings: ServerSettings, clock: Clock | None = None) -> Cloud:
-        clock = clock or SystemClock()
+        # Two clocks: the world's (bills, lifecycle, preemption), which tests may advance,
+        # and security's (token and key validity, signed URLs), which always runs true.
+        security_clock: Clock = clock or SystemClock()
+        clock = clock or world_clock(settings)
         db = Database(settings.db_url)
         catalog = load_catalog()
-        authorizer = Authorizer(catalog, clock)
+        authorizer = Authorizer(catalog, security_clock)
         policies = Policies(authorizer, clock)
-        accounts = ServiceAccounts(db, authorizer, policies, clock)
-        tokens = Tokens(db, clock)
+        accounts = ServiceAccounts(db, authorizer, policies, security_clock)
+        tokens = Tokens(db, security_clock)
         operations = Operations(db, authorizer, clock)
         blobs = BlobStore(settings.data_dir / "blobs")
         usage = StorageUsage(db, clock)
         objects = Objects(db, authorizer, blobs, usage, clock)
-        keys = Keys(db, accounts, clock)
-        hmac_keys = HmacKeys(db, authorizer, clock)
+        keys = Keys(db, accounts, security_clock)
+        hmac_keys = HmacKeys(db, authorizer, security_clock)
         host = assemble_host(settings)
-        id_tokens = IdTokens(db, clock)
+        id_tokens = IdTokens(db, security_clock)
         images = Images(db, authorizer, operations, objects, clock)
         library = ImageLibrary(
             images, ImageStore(settings.data_dir / "images"), blobs, operations, host.build_debian
@@ -144,6 +176,9 @@ class Cloud:
             controller.wake()
             firewall_controller.wake()
 
+        prices = PriceCatalog.load(settings.spot_discount)
+        metering = Metering(db, prices, clock, authorizer)
+        budget_alerts = BudgetAlerts(db, metering, clock)
         return cls(
             settings=settings,
             db=db,
@@ -162,6 +197,9 @@ class Cloud:
             operations=operations,
             locations=Locations(db, authorizer),
             compute_projects=ComputeProjects(db, authorizer, operations),
+            compute_quotas=QuotaReader(db),
+            quota_preferences=QuotaPreferences(db, authorizer, clock),
+            quota_infos=QuotaInfos(db, authorizer),
             host=host,
             images=images,
             networks=Networks(db, authorizer, operations, clock),
@@ -186,7 +224,7 @@ class Cloud:
             disk_controller=disk_controller,
             image_library=library,
             instance_controller=controller,
-            metadata=MetadataService(db, tokens, id_tokens, clock),
+            metadata=MetadataService(db, tokens, id_tokens, security_clock),
             id_tokens=id_tokens,
             blobs=blobs,
             storage_usage=usage,
@@ -196,7 +234,17 @@ class Cloud:
             composition=Composition(objects, blobs),
             lifecycle=Lifecycle(db, usage, clock, objects.release),
             hmac_keys=hmac_keys,
-            signed_urls=SignedUrls(keys, hmac_keys, clock),
+            signed_urls=SignedUrls(keys, hmac_keys, security_clock),
+            prices=prices,
+            metering=metering,
+            billing_accounts=BillingAccounts(db, authorizer, policies, clock),
+            budgets=Budgets(db, authorizer, clock),
+            budget_alerts=budget_alerts,
+            budget_watcher=BudgetWatcher(budget_alerts),
+            utilization=UtilizationSampler(db, clock, host.driver, settings.utilization_interval),
+            recommendations=Recommendations(
+                db, authorizer, clock, lambda: PriceCatalog.load(settings.spot_discount)
+            ),
         )
 
     def start(self) -> str:
@@ -215,6 +263,7 @@ class Cloud:
         )
         # The built-in image is listed (PENDING) from the start; its build runs later.
         self.images.ensure_builtin()
+        self.billing_accounts.ensure_default(owner)
         if self.settings.anonymous_principal == "owner":
             self.settings = dataclasses.replace(
                 self.settings, anonymous_principal=f"serviceAccount:{owner}"
@@ -236,6 +285,8 @@ class Cloud:
             self.instance_controller.start()
             self.disk_controller.start()
             self.firewall_controller.start()
+            self.utilization.start()
+            self.budget_watcher.start()
 
     def _referenced_blobs(self, blob_ids: list[str]) -> set[str]:
         with self.db.read() as session:
@@ -247,6 +298,8 @@ class Cloud:
     def close(self) -> None:
         for step in self.on_close:
             step()
+        self.budget_watcher.stop()
+        self.utilization.stop()
         self.firewall_controller.stop()
         self.instance_controller.stop()
         self.disk_controller.stop()

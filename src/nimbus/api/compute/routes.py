@@ -40,9 +40,11 @@ Writer = Annotated[Caller, Depends(authenticated(scopes("compute")))]
 
 @router.get("")
 async def get_project(project: str, request: Request, caller: Reader) -> Response:
-    owner, settings = await call(cloud_of(request).compute_projects.get, caller, project)
+    cloud = cloud_of(request)
+    owner, settings = await call(cloud.compute_projects.get, caller, project)
+    quotas = await call(cloud.compute_quotas.project, owner.number)
     link = project_link(request, owner.project_id)
-    return json_response(views.compute_project(link, owner, settings))
+    return json_response(views.compute_project(link, owner, settings, quotas))
 
 
 @router.post("/setCommonInstanceMetadata")
@@ -66,9 +68,11 @@ async def list_regions(
     caller: Reader,
     listing: Listing,
 ) -> Response:
-    owner, regions = await call(cloud_of(request).locations.regions, caller, project)
+    cloud = cloud_of(request)
+    owner, regions = await call(cloud.locations.regions, caller, project)
+    quotas = await call(cloud.compute_quotas.regions, owner.number)
     link = project_link(request, owner.project_id)
-    page = list_page([views.region(link, r) for r in regions], "name", listing)
+    page = list_page([views.region(link, r, quotas[r.name]) for r in regions], "name", listing)
     return json_response(
         RegionList(
             id=f"projects/{owner.project_id}/regions",
@@ -81,8 +85,10 @@ async def list_regions(
 
 @router.get("/regions/{region}")
 async def get_region(project: str, region: str, request: Request, caller: Reader) -> Response:
-    owner, found = await call(cloud_of(request).locations.region, caller, project, region)
-    return json_response(views.region(project_link(request, owner.project_id), found))
+    cloud = cloud_of(request)
+    owner, found = await call(cloud.locations.region, caller, project, region)
+    quotas = await call(cloud.compute_quotas.region, owner.number, found.name)
+    return json_response(views.region(project_link(request, owner.project_id), found, quotas))
 
 
 @router.get("/zones")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nimbus.core.clock import compute_timestamp
 from nimbus.services.compute.machine_types import MachineType as MachineTypeInfo
+from nimbus.services.compute.quotas import QuotaLine
 from nimbus.services.locations import catalog
 from nimbus.store.models import ComputeProject, Operation, Project
 from nimbus.wire.compute import ComputeProject as ProjectWire
@@ -13,13 +14,14 @@ from nimbus.wire.compute import (
     MetadataItem,
     OperationError,
     OperationErrorItem,
+    Quota,
     Region,
     Zone,
 )
 from nimbus.wire.compute import Operation as OperationWire
 
 
-def region(project_link: str, info: catalog.RegionInfo) -> Region:
+def region(project_link: str, info: catalog.RegionInfo, quotas: list[QuotaLine]) -> Region:
     return Region(
         id=str(info.id),
         creation_timestamp=compute_timestamp(catalog.CREATED),
@@ -27,8 +29,13 @@ def region(project_link: str, info: catalog.RegionInfo) -> Region:
         description=info.name,
         status=info.status,
         zones=[f"{project_link}/zones/{zone}" for zone in info.zones],
+        quotas=_quotas(quotas),
         self_link=f"{project_link}/regions/{info.name}",
     )
+
+
+def _quotas(lines: list[QuotaLine]) -> list[Quota]:
+    return [Quota(metric=line.metric, limit=line.limit, usage=line.usage) for line in lines]
 
 
 def zone(project_link: str, info: catalog.ZoneInfo) -> Zone:
@@ -72,7 +79,9 @@ def operation(project_link: str, row: Operation) -> OperationWire:
     )
 
 
-def compute_project(project_link: str, project: Project, settings: ComputeProject) -> ProjectWire:
+def compute_project(
+    project_link: str, project: Project, settings: ComputeProject, quotas: list[QuotaLine]
+) -> ProjectWire:
     items = [MetadataItem(**item) for item in settings.metadata_items]
     return ProjectWire(
         id=str(project.number),
@@ -81,6 +90,7 @@ def compute_project(project_link: str, project: Project, settings: ComputeProjec
         common_instance_metadata=Metadata(
             fingerprint=settings.metadata_fingerprint, items=items or None
         ),
+        quotas=_quotas(quotas),
         self_link=project_link,
         default_service_account=f"{project.number}-compute@developer.gserviceaccount.com",
     )

@@ -49,6 +49,7 @@ app.command("scp")(compute_ssh.scp)
 
 ZONES_FORMAT = "table(name, region.basename():label=REGION, status)"
 REGIONS_FORMAT = "table(name, status, zones.len():label=ZONES)"
+QUOTAS_FORMAT = "table(metric, usage, limit)"
 MACHINE_TYPES_FORMAT = (
     "table(name, zone, guestCpus:label=CPUS, memoryMb:label=MEMORY_MB, isSharedCpu:label=SHARED)"
 )
@@ -95,10 +96,15 @@ def list_regions(ctx: typer.Context, filter: Filter = None, limit: Limit = None,
 
 @regions.command("describe")
 def describe_region(ctx: typer.Context, region: Annotated[str, typer.Argument()]) -> None:
-    """Show one region."""
+    """Show one region: its quotas (usage and limit), or all of it with --format."""
     context, base = _compute(ctx)
     with context.api() as api:
-        output.show(api.get(f"{base}/regions/{region}"), context.format, "yaml")
+        found = api.get(f"{base}/regions/{region}")
+    if context.format and context.format != "default":
+        output.show(found, context.format, "yaml")
+        return
+    output.status(f"Region {found['name']} is {found['status']}; its quotas:")
+    output.show(found.get("quotas", []), None, QUOTAS_FORMAT)
 
 
 @project_info.command("describe")

@@ -12,6 +12,7 @@ from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy, key_values, names
 from nimbus.cli.listing import narrow
 from nimbus.cli.storage import listing, views
+from nimbus.cli.storage.storage_class import rewrite_class
 from nimbus.cli.storage.urls import object_path, parse, parse_object
 
 app = typer.Typer(name="objects", help="Describe, list and update objects.", no_args_is_help=True)
@@ -90,8 +91,23 @@ def update(
     clear_custom_metadata: Annotated[
         bool, typer.Option("--clear-custom-metadata", help="Remove all custom metadata.")
     ] = False,
+    storage_class: Annotated[
+        str | None,
+        typer.Option(
+            "--storage-class", "-s", help="Rewrite the objects (wildcards allowed) into a class."
+        ),
+    ] = None,
 ) -> None:
-    """Change an object's metadata."""
+    """Change an object's metadata, or rewrite objects into another storage class."""
+    if storage_class:
+        metadata_flags = (content_type, cache_control, content_disposition, content_encoding)
+        more_flags = (content_language, custom_time, update_custom_metadata, remove_custom_metadata)
+        if any(metadata_flags) or any(more_flags) or clear_custom_metadata:
+            raise CliError("--storage-class rewrites objects: change metadata in another update.")
+        context = context_of(ctx)
+        with context.api() as api:
+            rewrite_class(api, url, storage_class.upper())
+        return
     target = parse_object(url)
     fields = {
         "contentType": content_type,

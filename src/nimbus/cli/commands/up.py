@@ -82,6 +82,25 @@ def up(
             min=0.01,
         ),
     ] = 1.5,
+    spot_discount: Annotated[
+        float | None,
+        typer.Option(
+            envvar="NIMBUS_SPOT_DISCOUNT",
+            help="Spot and preemptible prices as a discount off on-demand, 0 to 0.99 "
+            "(default 0.6, the low end of the 60-91% Google documents).",
+            min=0.0,
+            max=0.99,
+        ),
+    ] = None,
+    utilization_interval: Annotated[
+        float,
+        typer.Option(
+            envvar="NIMBUS_UTILIZATION_INTERVAL",
+            help="Seconds between two samples of running instances' CPU and memory "
+            "(for idle and right-sizing recommendations).",
+            min=0.1,
+        ),
+    ] = 60.0,
 ) -> None:
     """Run Nimbus in the foreground until interrupted."""
     from nimbus.server import serve
@@ -98,6 +117,8 @@ def up(
         image_cache=image_cache.expanduser().resolve() if image_cache else None,
         cpu_allocation_ratio=cpu_allocation_ratio,
         ram_allocation_ratio=ram_allocation_ratio,
+        spot_discount=spot_discount,
+        utilization_interval=utilization_interval,
     )
     serve(settings, log_level=log_level, workers=workers)
 

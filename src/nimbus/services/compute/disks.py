@@ -22,8 +22,10 @@ from nimbus.core.errors import (
 from nimbus.core.fingerprints import fingerprint_of
 from nimbus.core.ids import new_numeric_id
 from nimbus.core.labels import validate_labels
+from nimbus.services.billing.accounts import require_billing
 from nimbus.services.caller import Caller
-from nimbus.services.compute import disk_rows, usage
+from nimbus.services.compute import disk_rows, quotas, usage
+from nimbus.services.compute import quota_catalog as qc
 from nimbus.services.compute.done_operations import Target, record, record_done, repeated
 from nimbus.services.compute.fingerprints import relabel
 from nimbus.services.compute.images import Images
@@ -112,6 +114,7 @@ class Disks:
             earlier = repeated(session, project.number, request_id)
             if earlier is not None:
                 return project, earlier
+            require_billing(session, project.number, "compute")
             source = disk_rows.DiskSource()
             image_ref = body.get("sourceImage")
             snapshot_ref = body.get("sourceSnapshot")
@@ -134,6 +137,9 @@ class Disks:
                 now=self.clock.now(),
                 description=str(body.get("description") or ""),
                 labels=labels,
+            )
+            quotas.enforce(
+                session, project.number, catalog.zone(zone).region, [quotas.disk_metric(disk_type)]
             )
             operation = self._record(session, caller, project, disk, "insert", link, request_id)
         self.wake()
@@ -201,6 +207,12 @@ class Disks:
                     reason="resourceNotReady",
                 )
             disk.size_gb = wanted
+            quotas.enforce(
+                session,
+                project.number,
+                catalog.zone(disk.zone).region,
+                [quotas.disk_metric(disk.disk_type)],
+            )
             usage.disk_provisioned(session, disk, self.clock.now())
             operation = self._record(session, caller, project, disk, "resize", link, request_id)
         self.wake()
@@ -251,6 +263,12 @@ class Disks:
             earlier = repeated(session, project.number, request_id)
             if earlier is not None:
                 return project, earlier
+            require_billing(
+                session,
+                project.number,
+                "compute",
+                verb="insert" if disk_name is None else "createSnapshot",
+            )
             if disk_name is None:
                 source = body.get("sourceDisk")
                 if not isinstance(source, str) or not source:
@@ -299,6 +317,7 @@ class Disks:
             )
             session.add(snapshot)
             session.flush()
+            quotas.enforce(session, project.number, None, [qc.SNAPSHOTS])
             if body.get("sourceDisk") is None:  # disks.createSnapshot
                 target = Target(states.ZONE, disk.zone, link_of(disk.name), request_id)
                 verb = "createSnapshot"

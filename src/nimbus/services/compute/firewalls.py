@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from nimbus.core.clock import Clock
 from nimbus.core.errors import AlreadyExists, InvalidArgument, NotFound
 from nimbus.services.caller import Caller
-from nimbus.services.compute import firewall_rows
+from nimbus.services.compute import firewall_rows, quotas
+from nimbus.services.compute import quota_catalog as qc
 from nimbus.services.compute.done_operations import Target, record_done, repeated
 from nimbus.services.compute.firewall_rules import FirewallRule, merged, parse_rule
 from nimbus.services.compute.networks import ensure_default_network, referenced_network
@@ -82,6 +83,7 @@ class Firewalls:
             row = firewall_rows.new_row(project.number, network, rule, self.clock.now())
             session.add(row)
             session.flush()
+            quotas.enforce(session, project.number, None, [qc.FIREWALLS])
             operation = self._done(session, project, caller, target, "insert", row)
         self.wake()
         return project, operation

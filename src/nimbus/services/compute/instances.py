@@ -28,8 +28,9 @@ from nimbus.core.fingerprints import fingerprint_of, new_etag
 from nimbus.core.ids import new_numeric_id
 from nimbus.core.labels import validate_labels
 from nimbus.runtime.driver import ConsoleChunk, Driver, DriverError
+from nimbus.services.billing.accounts import require_billing
 from nimbus.services.caller import Caller
-from nimbus.services.compute import capacity, disk_rows, instance_disks
+from nimbus.services.compute import capacity, disk_rows, instance_disks, quotas
 from nimbus.services.compute import instance_states as st
 from nimbus.services.compute.addresses import allocate_external
 from nimbus.services.compute.default_account import instance_account
@@ -172,19 +173,13 @@ class Instances:
                 earlier = repeated(session, project.number, request_id)
                 if earlier is not None:
                     return project, earlier
+                require_billing(session, project.number, "compute")
                 if self._find(session, project, zone, request.name) is not None:
                     raise AlreadyExists(
                         f"The resource 'projects/{project.project_id}/zones/{zone}/instances/"
                         f"{request.name}' already exists"
                     )
                 kind = request.machine_type
-                self._admit(
-                    session,
-                    project,
-                    zone,
-                    capacity.Demand.of(kind.name, kind.guest_cpus, kind.memory_mb),
-                    spot=capacity.reclaimable(request.scheduling),
-                )
                 now = self.clock.now()
                 boot_disk, image = instance_disks.boot_disk_for(
                     self.images, session, caller, project, zone, request, now
@@ -243,6 +238,18 @@ class Instances:
                 session.flush()
                 instance_disks.attach_requested(
                     self.images, session, caller, project, instance, boot_disk, request, now
+                )
+                # Quota first (Google's 403, nothing made), then room on the host.
+                quotas.enforce(
+                    session, project.number, zone_info.region, quotas.grown_by_insert(request)
+                )
+                self._admit(
+                    session,
+                    project,
+                    zone,
+                    capacity.Demand.of(kind.name, kind.guest_cpus, kind.memory_mb),
+                    spot=capacity.reclaimable(request.scheduling),
+                    exclude=instance.id,
                 )
                 operation = self._record(
                     session, caller, project, instance, "insert", link, request_id
@@ -370,7 +377,16 @@ class Instances:
                         reason="resourceNotReady",
                     )
                 if desired == st.WANT_RUNNING and instance.status in (st.TERMINATED, st.SUSPENDED):
+                    require_billing(session, project.number, "compute", verb=verb)
                     if instance.desired_status != st.WANT_RUNNING:
+                        # Counted from here on: its CPUs must fit the quota.
+                        instance.desired_status = desired
+                        quotas.enforce(
+                            session,
+                            project.number,
+                            catalog.zone(instance.zone).region,
+                            [quotas.cpu_metric(capacity.is_spot(instance))],
+                        )
                         demand = capacity.Demand.of(
                             instance.machine_type, instance.vcpus, instance.memory_mb
                         )
@@ -454,6 +470,7 @@ class Instances:
             instance.machine_type = kind.name
             instance.vcpus = kind.guest_cpus
             instance.memory_mb = kind.memory_mb
+            quotas.enforce_machine_type(instance)
 
         return self._change_now(caller, ref, "setMachineType", link, apply)
 

@@ -18,7 +18,8 @@ from nimbus.core.clock import Clock
 from nimbus.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from nimbus.core.ids import new_numeric_id
 from nimbus.services.caller import Caller
-from nimbus.services.compute import firewall_rows
+from nimbus.services.compute import firewall_rows, quotas
+from nimbus.services.compute import quota_catalog as qc
 from nimbus.services.compute.default_firewalls import DEFAULT_RULES
 from nimbus.services.compute.done_operations import Target, record_done, repeated
 from nimbus.services.compute.metadata import metadata_fingerprint
@@ -205,6 +206,7 @@ class Networks:
                     "already exists"
                 )
             row = _new_network(session, project.number, spec, self.clock.now())
+            quotas.enforce(session, project.number, None, [qc.NETWORKS])
             operation = self._done(session, project, caller, target, "insert", row)
         return project, operation
 

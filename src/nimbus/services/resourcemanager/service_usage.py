@@ -26,6 +26,7 @@ DISABLED = "DISABLED"
 CATALOG = {
     "billingbudgets.googleapis.com": "Cloud Billing Budget API",
     "cloudbilling.googleapis.com": "Cloud Billing API",
+    "cloudquotas.googleapis.com": "Cloud Quotas API",
     "cloudresourcemanager.googleapis.com": "Cloud Resource Manager API",
     "compute.googleapis.com": "Compute Engine API",
     "deploymentmanager.googleapis.com": "Cloud Deployment Manager V2 API",

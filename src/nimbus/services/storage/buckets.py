@@ -11,6 +11,7 @@ from nimbus.core.clock import Clock
 from nimbus.core.errors import AlreadyExists, Conflict, InvalidArgument
 from nimbus.core.fingerprints import new_etag
 from nimbus.core.paging import Page, PageRequest, paginate
+from nimbus.services.billing.accounts import require_billing
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.policies import Policies
@@ -53,6 +54,7 @@ class Buckets:
                 project = hierarchy.authorized_project(
                     session, self.authorizer, caller, project_ref, "storage.buckets.create"
                 )
+                require_billing(session, project.number, "storage")
                 existing = session.get(Bucket, name)
                 if existing is not None:
                     raise _taken(existing.project_number == project.number)

@@ -133,5 +133,5 @@ def purge(session: Session, usage: StorageUsage, bucket: Bucket, row: StoredObje
     """Remove a generation for good; its blob id is returned for deletion after commit."""
     session.delete(row)
     session.flush()
-    usage.record_bytes(session, bucket, row.storage_class, -row.size)
+    usage.record_removal(session, bucket, row)
     return [row.blob_id] if row.blob_id else []

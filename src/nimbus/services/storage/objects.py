@@ -83,7 +83,7 @@ class Objects:
             if content.blob_id is not None:
                 self.blobs.delete(content.blob_id)
             raise
-        self.usage.count(bucket, bucket_row.project_number, CLASS_A)
+        self.usage.count(bucket_row, CLASS_A)
         self.release(released)
         return bucket_row, row
 
@@ -129,7 +129,7 @@ class Objects:
             else:
                 row = find_generation(session, bucket, name, generation)
             preconditions.check(row.generation, row.metageneration, read=True)
-        self.usage.count(bucket, bucket_row.project_number, CLASS_B)
+        self.usage.count(bucket_row, CLASS_B)
         return bucket_row, row
 
     def list_objects(self, caller: Caller, bucket: str, query: ListQuery) -> Listing:
@@ -138,7 +138,7 @@ class Objects:
                 session, self.authorizer, caller, bucket, "storage.objects.list"
             )
             listing = list_objects(session, bucket, query)
-        self.usage.count(bucket, bucket_row.project_number, CLASS_A)
+        self.usage.count(bucket_row, CLASS_A)
         return listing
 
     def _shared_by_acl(
@@ -191,7 +191,7 @@ class Objects:
             row.metageneration += 1
             row.updated = self.clock.now()
             session.flush()
-        self.usage.count(bucket, bucket_row.project_number, CLASS_A)
+        self.usage.count(bucket_row, CLASS_A)
         return bucket_row, row
 
     def delete(

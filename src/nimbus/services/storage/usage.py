@@ -17,18 +17,30 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
 from nimbus.store.db import Database
-from nimbus.store.models import Bucket, StorageByteChange, StorageOperationCount
+from nimbus.store.models import (
+    Bucket,
+    StorageByteChange,
+    StorageOperationCount,
+    StorageRemoval,
+    StoredObject,
+)
 
 CLASS_A = "A"
 CLASS_B = "B"
+# Classes whose early removal is charged (the durations themselves are prices: the
+# catalog holds them).
+CLASSES_WITH_MINIMUM_DURATION = frozenset({"NEARLINE", "COLDLINE", "ARCHIVE"})
 FLUSH_SECONDS = 2.0
+
+_CountKey = tuple[str, int, str, str, dt.datetime]
 
 
 class StorageUsage:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self._counts: Counter[tuple[str, int, dt.datetime, str]] = Counter()
+        # (bucket, project number, location, class, hour), then "A" or "B".
+        self._counts: Counter[tuple[_CountKey, str]] = Counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -42,41 +54,63 @@ class StorageUsage:
                     bucket=bucket.name,
                     project_number=bucket.project_number,
                     storage_class=storage_class,
+                    location=bucket.location,
                     delta_bytes=delta,
                     at=self.clock.now(),
                 )
             )
 
-    def count(self, bucket: str, project_number: int, operation_class: str) -> None:
+    def record_removal(self, session: Session, bucket: Bucket, row: StoredObject) -> None:
+        """An object leaves storage for good: its bytes go, and if its class has a
+        minimum storage duration the removal is kept for the early-deletion charge."""
+        self.record_bytes(session, bucket, row.storage_class, -row.size)
+        if row.storage_class in CLASSES_WITH_MINIMUM_DURATION:
+            session.add(
+                StorageRemoval(
+                    project_number=bucket.project_number,
+                    bucket=bucket.name,
+                    location=bucket.location,
+                    storage_class=row.storage_class,
+                    size_bytes=row.size,
+                    stored_since=row.time_storage_class_updated,
+                    removed_at=self.clock.now(),
+                )
+            )
+
+    def count(self, bucket: Bucket, operation_class: str) -> None:
+        """One operation on ``bucket``, priced later by its location and default class."""
         hour = self.clock.now().replace(minute=0, second=0, microsecond=0)
+        key = (bucket.name, bucket.project_number, bucket.location, bucket.storage_class, hour)
         with self._lock:
-            self._counts[(bucket, project_number, hour, operation_class)] += 1
+            self._counts[(key, operation_class)] += 1
 
     def flush(self) -> None:
         with self._lock:
             counts, self._counts = self._counts, Counter()
         if not counts:
             return
-        merged: dict[tuple[str, int, dt.datetime], list[int]] = {}
-        for (bucket, project, hour, kind), amount in counts.items():
-            pair = merged.setdefault((bucket, project, hour), [0, 0])
+        merged: dict[_CountKey, list[int]] = {}
+        for (key, kind), amount in counts.items():
+            pair = merged.setdefault(key, [0, 0])
             pair[0 if kind == CLASS_A else 1] += amount
         insert = sqlite_insert if self.db.is_sqlite else pg_insert
         with self.db.write() as session:
-            for (bucket, project, hour), (class_a, class_b) in merged.items():
+            for (bucket, project, location, storage_class, hour), (a, b) in merged.items():
                 statement = insert(StorageOperationCount).values(
                     bucket=bucket,
                     hour=hour,
                     project_number=project,
-                    class_a=class_a,
-                    class_b=class_b,
+                    location=location,
+                    storage_class=storage_class,
+                    class_a=a,
+                    class_b=b,
                 )
                 session.execute(
                     statement.on_conflict_do_update(
                         index_elements=["bucket", "hour"],
                         set_={
-                            "class_a": StorageOperationCount.class_a + class_a,
-                            "class_b": StorageOperationCount.class_b + class_b,
+                            "class_a": StorageOperationCount.class_a + a,
+                            "class_b": StorageOperationCount.class_b + b,
                         },
                     )
                 )

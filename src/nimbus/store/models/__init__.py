@@ -1,6 +1,7 @@
 """Every table, imported here so that Alembic and the app see one metadata."""
 
 from nimbus.store.base import Base
+from nimbus.store.models.billing import BillingAccount, Budget, BudgetAlert, ProjectBilling
 from nimbus.store.models.compute import (
     ComputeProject,
     GuestAttribute,
@@ -21,6 +22,12 @@ from nimbus.store.models.iam import (
     ServiceAccountKey,
 )
 from nimbus.store.models.operations import Operation
+from nimbus.store.models.quotas import QuotaPreference
+from nimbus.store.models.recommender import (
+    RecommendationRecord,
+    UtilizationCursor,
+    UtilizationHour,
+)
 from nimbus.store.models.resourcemanager import Organization, Project, ProjectService, Setting
 from nimbus.store.models.storage import (
     Bucket,
@@ -28,6 +35,7 @@ from nimbus.store.models.storage import (
     ResumableUpload,
     StorageByteChange,
     StorageOperationCount,
+    StorageRemoval,
     StoredObject,
 )
 from nimbus.store.models.usage import UsageInterval
@@ -35,7 +43,10 @@ from nimbus.store.models.usage import UsageInterval
 __all__ = [
     "AccessToken",
     "Base",
+    "BillingAccount",
     "Bucket",
+    "Budget",
+    "BudgetAlert",
     "ComputeProject",
     "CustomRole",
     "Disk",
@@ -51,7 +62,10 @@ __all__ = [
     "Operation",
     "Organization",
     "Project",
+    "ProjectBilling",
     "ProjectService",
+    "QuotaPreference",
+    "RecommendationRecord",
     "RefreshToken",
     "ResumableUpload",
     "ServiceAccount",
@@ -60,7 +74,10 @@ __all__ = [
     "Snapshot",
     "StorageByteChange",
     "StorageOperationCount",
+    "StorageRemoval",
     "StoredObject",
     "Subnetwork",
     "UsageInterval",
+    "UtilizationCursor",
+    "UtilizationHour",
 ]

@@ -138,8 +138,28 @@ class StorageByteChange(Base):
     bucket: Mapped[str] = mapped_column(String(222), index=True)
     project_number: Mapped[int] = mapped_column(BigInteger, index=True)
     storage_class: Mapped[str] = mapped_column(String(20))
+    # The bucket's location, kept here because prices depend on it and a deleted
+    # bucket's row is gone.
+    location: Mapped[str] = mapped_column(String(64), server_default="US")
     delta_bytes: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class StorageRemoval(Base):
+    """An object of a class with a minimum storage duration left storage: deleted,
+    overwritten or purged. If it left early, the rest of the minimum is charged."""
+
+    __tablename__ = "storage_removals"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    project_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    bucket: Mapped[str] = mapped_column(String(222))
+    location: Mapped[str] = mapped_column(String(64))
+    storage_class: Mapped[str] = mapped_column(String(20))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    # Since when the object was in this class.
+    stored_since: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    removed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class StorageOperationCount(Base):
@@ -150,5 +170,8 @@ class StorageOperationCount(Base):
     bucket: Mapped[str] = mapped_column(String(222), primary_key=True)
     hour: Mapped[dt.datetime] = mapped_column(UtcDateTime, primary_key=True)
     project_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    # The bucket's location and default class when counted: they set the price.
+    location: Mapped[str] = mapped_column(String(64), server_default="US")
+    storage_class: Mapped[str] = mapped_column(String(20), server_default="STANDARD")
     class_a: Mapped[int] = mapped_column(BigInteger, default=0)
     class_b: Mapped[int] = mapped_column(BigInteger, default=0)

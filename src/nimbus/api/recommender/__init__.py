@@ -1,0 +1,1 @@
+"""Recommender API v1 (recommender.googleapis.com): recommendations of projects."""
