@@ -138,6 +138,8 @@ def test_bill_line_by_line(billed: NimbusServer) -> None:
     )
     assert response.status_code == 200, response.text
     lines = response.json()["costLines"]
+    info = session.get(f"{billed.url}/v1/projects/{project}/billingInfo").json()
+    account = info["billingAccountName"].removeprefix("billingAccounts/")
     prices = _prices(session, billed.url)
 
     # Line by line: whole clock hours, the project, and cost = usage x the SKU's price.
@@ -147,6 +149,7 @@ def test_bill_line_by_line(billed: NimbusServer) -> None:
         start, stop = _time(line["usage_start_time"]), _time(line["usage_end_time"])
         assert (start.minute, start.second, stop - start) == (0, 0, dt.timedelta(hours=1))
         assert line["project"]["id"] == project and line["currency"] == "USD"
+        assert line["billing_account_id"] == account
         description, price = prices[line["sku"]["id"]]
         assert line["sku"]["description"] == description
         expected = Decimal(repr(line["usage"]["amount_in_pricing_units"])) * price

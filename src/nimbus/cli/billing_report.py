@@ -66,6 +66,7 @@ def _bar(fraction: float) -> str:
 
 
 EXPORT_COLUMNS = (
+    "billing_account_id",
     "service.id",
     "service.description",
     "sku.id",

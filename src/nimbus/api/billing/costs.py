@@ -44,6 +44,7 @@ async def list_cost_lines(
 def export_row(line: CostLine) -> dict[str, Any]:
     """One line with the columns of Google's standard billing export."""
     return {
+        "billing_account_id": line.billing_account_id,
         "service": {"id": line.service_id, "description": line.service_description},
         "sku": {"id": line.sku_id, "description": line.sku_description},
         "usage_start_time": rfc3339(line.usage_start),

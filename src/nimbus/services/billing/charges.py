@@ -46,6 +46,8 @@ class CostLine:
     unit: str
     cost: Decimal
     currency: str = "USD"
+    # The account the project pays through ("" when it has none).
+    billing_account_id: str = ""
 
 
 _Key = tuple[int, str, str, dt.datetime]
@@ -66,7 +68,15 @@ class Charges:
             self._skus[sku.sku_id] = sku
             self._amounts[(project_number, sku.sku_id, location, hour)] += amount
 
-    def lines(self, project_ids: dict[int, str], service_names: dict[str, str]) -> list[CostLine]:
+    def projects(self) -> set[int]:
+        return {project for project, *_ in self._amounts}
+
+    def lines(
+        self,
+        project_ids: dict[int, str],
+        service_names: dict[str, str],
+        accounts: dict[int, str],
+    ) -> list[CostLine]:
         lines = []
         for (project, sku_id, location, hour), amount in sorted(self._amounts.items()):
             sku = self._skus[sku_id]
@@ -86,6 +96,7 @@ class Charges:
                     amount=amount * sku.base_unit_conversion_factor,
                     unit=_BASE_UNITS.get(sku.base_unit, sku.base_unit),
                     cost=Decimal(repr(amount)) * sku.unit_price,
+                    billing_account_id=accounts.get(project, ""),
                 )
             )
         return lines

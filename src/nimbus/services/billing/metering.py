@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
 from nimbus.core.errors import InvalidArgument
+from nimbus.services.billing.account_rows import account_of_project
 from nimbus.services.billing.catalog import PriceCatalog
 from nimbus.services.billing.charges import Charges, CostLine, Metered
 from nimbus.services.billing.compute_meter import meter_compute
@@ -138,4 +139,7 @@ class Metering:
             query = query.where(Project.number.in_(list(project_numbers)))
         project_ids = {number: project_id for number, project_id in session.execute(query)}
         services = {service.service_id: service.display_name for service in self.catalog.services()}
-        return charges.lines(project_ids, services)
+        accounts = {
+            number: account_of_project(session, number) or "" for number in charges.projects()
+        }
+        return charges.lines(project_ids, services, accounts)

@@ -27,6 +27,11 @@ def ensure_default_account(
     found = session.scalars(select(ServiceAccount).where(ServiceAccount.email == email)).first()
     if found is not None:
         return found
+    # First use: concurrent first uses of a project take turns, then look again.
+    hierarchy.lock_project(session, project.number)
+    found = session.scalars(select(ServiceAccount).where(ServiceAccount.email == email)).first()
+    if found is not None:
+        return found
     account = accounts.insert(
         session,
         project,

@@ -70,6 +70,10 @@ def ensure_default_network(session: Session, project_number: int, clock: Clock) 
     """The project's ``default`` network, made with its subnets and firewall rules on
     first use; None once the user deleted it (Google does not bring it back)."""
     settings = session.get(ComputeProject, project_number)
+    if settings is None or not settings.default_network_made:
+        # First use: concurrent first uses of a project take turns, then look again.
+        hierarchy.lock_project(session, project_number)
+        settings = session.get(ComputeProject, project_number, populate_existing=True)
     found = session.scalars(
         select(Network).where(Network.project_number == project_number, Network.name == DEFAULT)
     ).first()

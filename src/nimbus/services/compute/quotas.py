@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from nimbus.core.errors import QuotaExceeded
@@ -23,8 +22,9 @@ from nimbus.services.compute import capacity, quota_limits, quota_usage
 from nimbus.services.compute import quota_catalog as qc
 from nimbus.services.compute.instance_requests import InstanceRequest
 from nimbus.services.locations import catalog
+from nimbus.services.resourcemanager import hierarchy
 from nimbus.store.db import Database
-from nimbus.store.models import Instance, Project
+from nimbus.store.models import Instance
 
 
 class ComputeQuotaExceeded(QuotaExceeded):
@@ -148,10 +148,7 @@ def enforce(
     store yet (an instance's new machine type, counted before it starts).
     """
     session.flush()
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(
-            select(Project.number).where(Project.number == project_number).with_for_update()
-        )
+    hierarchy.lock_project(session, project_number)
     if region is None:
         limits = quota_limits.global_limits(session, project_number)
         usage = quota_usage.global_usage(session, project_number)

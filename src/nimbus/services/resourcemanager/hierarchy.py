@@ -82,3 +82,13 @@ def authorized_project(
         raise NotFound(f"The resource 'projects/{ref}' was not found")
     authorizer.check(session, caller, permission, project_target(project))
     return project
+
+
+def lock_project(session: Session, project_number: int) -> None:
+    """Hold the project's row until commit, so that writers which first count or
+    first create (quotas, a default network) take turns. SQLite needs no lock: it
+    already runs one writer at a time."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(
+            select(Project.number).where(Project.number == project_number).with_for_update()
+        )
