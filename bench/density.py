@@ -29,6 +29,7 @@ import google.auth.transport.requests
 from google.oauth2 import service_account
 
 from bench.instances import IMAGE_CACHE, new_namespace, nimbus_server
+from bench.quotas import raise_region_quotas
 from nimbus.images.debian import ensure_debian_image
 from nimbus.net import namespaces
 from nimbus.runtime.container import ContainerDriver
@@ -60,7 +61,7 @@ def bench_nimbus(count: int, work: Path) -> dict[str, str]:
         with google.auth.transport.requests.AuthorizedSession(credentials) as api:
             project = f"dense-{secrets.token_hex(4)}"
             api.post(f"{url}/v1/projects", json={"projectId": project}).raise_for_status()
-            _raise_quotas(api, url, project, count + 1)
+            raise_region_quotas(api, url, project, ZONE, count + 1)
             base = f"{url}/compute/v1/projects/{project}/zones/{ZONE}/instances"
             operations = f"{url}/compute/v1/projects/{project}/zones/{ZONE}/operations"
             _wait(api, operations, _insert(api, base, "warm-up"))
@@ -131,28 +132,6 @@ def bench_runc(count: int, work: Path, image: Path) -> dict[str, str]:
         "get p50 / p99": "-",
         "list p50 / p99": "-",
     }
-
-
-def _raise_quotas(api: Any, url: str, project: str, instances: int) -> None:
-    """A new project's quotas (24 vCPUs and 4 TB of standard disk per region) hold a
-    dozen e2-micros: raise the region's CPUs (the instance quota follows, ten per CPU)
-    and disk space (10 GB boot disks) to fit them."""
-    preferences = f"{url}/v1/projects/{project}/locations/global/quotaPreferences"
-    wanted = {
-        "CPUS-per-project-region": max(24, 2 * instances),
-        "DISKS-TOTAL-GB-per-project-region": max(4096, 10 * instances),
-    }
-    for quota_id, value in wanted.items():
-        api.post(
-            preferences,
-            params={"quotaPreferenceId": quota_id.lower()},
-            json={
-                "service": "compute.googleapis.com",
-                "quotaId": quota_id,
-                "quotaConfig": {"preferredValue": str(value)},
-                "dimensions": {"region": ZONE.rsplit("-", 1)[0]},
-            },
-        ).raise_for_status()
 
 
 def _insert(api: Any, base: str, name: str) -> dict[str, Any]:

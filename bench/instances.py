@@ -33,6 +33,7 @@ import google.auth.transport.requests
 from google.oauth2 import service_account
 
 from bench.peers import free_port, wait_http
+from bench.quotas import raise_region_quotas
 from nimbus.images.debian import ensure_debian_image
 from nimbus.net import namespaces, sockets
 from nimbus.runtime.container import ContainerDriver
@@ -100,6 +101,7 @@ def bench_nimbus(count: int, work: Path) -> Row:
         with google.auth.transport.requests.AuthorizedSession(credentials) as api:
             project = f"bench-{secrets.token_hex(4)}"
             api.post(f"{url}/v1/projects", json={"projectId": project}).raise_for_status()
+            raise_region_quotas(api, url, project, ZONE, count + 1)
             base = f"{url}/compute/v1/projects/{project}/zones/{ZONE}/instances"
             _insert(api, base, "warm-up")
             _wait_running(api, f"{base}/warm-up")
