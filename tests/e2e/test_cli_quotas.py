@@ -25,6 +25,14 @@ def test_regions_describe_shows_quotas(cli: Cli, project: str) -> None:
         ok(cli, f"compute project-info describe --project {project} --format json").stdout
     )
     assert {q["metric"] for q in info["quotas"]} == {"SNAPSHOTS", "NETWORKS", "FIREWALLS"}
+    # gcloud's way to a table of one region's quotas: one row per element.
+    flattened = ok(
+        cli,
+        f"compute regions describe us-central1 --project {project} --flatten quotas "
+        "--format table(quotas.metric,quotas.limit,quotas.usage)",
+    ).stdout.splitlines()
+    assert flattened[0].split() == ["METRIC", "LIMIT", "USAGE"]
+    assert "CPUS 24.0 0.0" in [" ".join(line.split()) for line in flattened]
 
 
 def test_preference_raises_a_limit(cli: Cli, project: str) -> None:

@@ -56,6 +56,9 @@ class Column:
                 )
             elif isinstance(current, dict):
                 current = current.get(step)
+            elif isinstance(current, list):
+                # gcloud's projection: a key after a list reads it in every element.
+                current = [e.get(step) if isinstance(e, dict) else None for e in current]
             else:
                 current = None
         return _TRANSFORMS[self.transform](current) if self.transform else current

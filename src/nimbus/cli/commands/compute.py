@@ -23,7 +23,7 @@ from nimbus.cli.commands import (
 )
 from nimbus.cli.context import Context, context_of
 from nimbus.cli.failures import CliError
-from nimbus.cli.flags import Filter, Limit, SortBy
+from nimbus.cli.flags import Filter, Flatten, Limit, SortBy
 from nimbus.cli.listing import narrow
 from nimbus.cli.metadata import merged
 from nimbus.cli.waiting import wait_global_operation
@@ -95,11 +95,16 @@ def list_regions(ctx: typer.Context, filter: Filter = None, limit: Limit = None,
 
 
 @regions.command("describe")
-def describe_region(ctx: typer.Context, region: Annotated[str, typer.Argument()]) -> None:
+def describe_region(
+    ctx: typer.Context, region: Annotated[str, typer.Argument()], flatten: Flatten = None
+) -> None:
     """Show one region: its quotas (usage and limit), or all of it with --format."""
     context, base = _compute(ctx)
     with context.api() as api:
         found = api.get(f"{base}/regions/{region}")
+    if flatten:
+        output.show(narrow([found], flatten=flatten), context.format, "yaml")
+        return
     if context.format and context.format != "default":
         output.show(found, context.format, "yaml")
         return
@@ -108,11 +113,13 @@ def describe_region(ctx: typer.Context, region: Annotated[str, typer.Argument()]
 
 
 @project_info.command("describe")
-def describe_project(ctx: typer.Context) -> None:
-    """Show the project's Compute Engine settings and metadata."""
+def describe_project(ctx: typer.Context, flatten: Flatten = None) -> None:
+    """Show the project's Compute Engine settings, metadata and global quotas."""
     context, base = _compute(ctx)
     with context.api() as api:
-        output.show(api.get(base), context.format, "yaml")
+        found = api.get(base)
+    shown = narrow([found], flatten=flatten) if flatten else found
+    output.show(shown, context.format, "yaml")
 
 
 def _set_metadata(ctx: typer.Context, change: dict[str, str | None]) -> None:
