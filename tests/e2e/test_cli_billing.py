@@ -129,7 +129,24 @@ def test_budget_create_list_describe_delete_with_alerts(
     )
     assert "50%" in row.split()[-1].split(",")
     yaml = ok(run, f"billing budgets describe billingAccounts/{account}/budgets/{budget_id}")
+    described_before = ok(
+        run, f"billing budgets describe {budget_id} --billing-account {account} --format json"
+    ).stdout
     assert "alerts:" in yaml.stdout and "thresholdPercent: 0.5" in yaml.stdout
+
+    # gcloud's update: only the fields given change.
+    updated = ok(
+        run,
+        f"billing budgets update {budget_id} --billing-account {account} "
+        "--display-name roomier --budget-amount 250USD --threshold-rule percent=0.8 --format json",
+    )
+    changed = json.loads(updated.stdout)
+    assert changed["displayName"] == "roomier"
+    assert changed["amount"]["specifiedAmount"]["units"] == "250"
+    assert [r["thresholdPercent"] for r in changed["thresholdRules"]] == [0.8]
+    assert changed["budgetFilter"] == json.loads(described_before)["budgetFilter"]
+    nothing = nimbus(run, f"billing budgets update {budget_id} --billing-account {account}")
+    assert "Nothing to update" in failed_in_one_line(nothing, "billing.budgets.update")
 
     ok(run, f"billing budgets delete {budget_id} --billing-account {account} --quiet")
     gone = nimbus(run, f"billing budgets describe {budget_id} --billing-account {account}")

@@ -144,6 +144,85 @@ def create(
     output.show(created, context.format, "yaml")
 
 
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    budget: BudgetId,
+    billing_account: OptionalAccount = None,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="A new name.", show_default=False)
+    ] = None,
+    budget_amount: Annotated[
+        str | None, typer.Option("--budget-amount", help="A new amount, e.g. 150USD.")
+    ] = None,
+    last_period_amount: Annotated[
+        bool, typer.Option("--last-period-amount", help="Budget what the last period cost.")
+    ] = False,
+    threshold_rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold-rule",
+            help="percent=P[,basis=...]; replaces the rules; repeat for more rules.",
+        ),
+    ] = None,
+    clear_threshold_rules: Annotated[
+        bool, typer.Option("--clear-threshold-rules", help="Remove every threshold rule.")
+    ] = False,
+    filter_projects: Annotated[
+        str | None, typer.Option("--filter-projects", help="projects/P,...: only these.")
+    ] = None,
+    filter_services: Annotated[
+        str | None, typer.Option("--filter-services", help="services/S,...: only these.")
+    ] = None,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option("--webhook-url", help="An http(s) URL that receives each alert (Nimbus)."),
+    ] = None,
+) -> None:
+    """Change a budget: only the fields given change."""
+    if budget_amount is not None and last_period_amount:
+        raise CliError("At most one of (--budget-amount | --last-period-amount) may be specified.")
+    if threshold_rule and clear_threshold_rules:
+        raise CliError(
+            "At most one of (--threshold-rule | --clear-threshold-rules) may be specified."
+        )
+    body: dict[str, Any] = {}
+    mask: list[str] = []
+    if display_name is not None:
+        body["displayName"] = display_name
+        mask.append("displayName")
+    if budget_amount is not None:
+        body["amount"] = {"specifiedAmount": budget_flags.money(budget_amount)}
+        mask.append("amount")
+    if last_period_amount:
+        body["amount"] = {"lastPeriodAmount": {}}
+        mask.append("amount")
+    if threshold_rule or clear_threshold_rules:
+        body["thresholdRules"] = [budget_flags.threshold_rule(t) for t in threshold_rule or []]
+        mask.append("thresholdRules")
+    budget_filter: dict[str, Any] = {}
+    if filter_projects is not None:
+        budget_filter["projects"] = names(filter_projects)
+        mask.append("budgetFilter.projects")
+    if filter_services is not None:
+        budget_filter["services"] = names(filter_services)
+        mask.append("budgetFilter.services")
+    if budget_filter:
+        body["budgetFilter"] = budget_filter
+    if webhook_url is not None:
+        body["notificationsRule"] = {"webhookUrl": webhook_url}
+        mask.append("notificationsRule.webhookUrl")
+    if not mask:
+        raise CliError("Nothing to update: give at least one of the budget's flags.")
+    context = context_of(ctx)
+    with context.api() as api:
+        updated = api.patch(
+            _budget_path(budget, billing_account), body, params={"updateMask": ",".join(mask)}
+        )
+    output.status(f"Updated budget [{updated.get('name')}].")
+    output.show(updated, context.format, "yaml")
+
+
 @app.command("list")
 def list_budgets(
     ctx: typer.Context,
