@@ -19,6 +19,7 @@ from nimbus.api.deps import cloud_of
 from nimbus.api.responses import json_response
 from nimbus.core.clock import rfc3339
 from nimbus.core.errors import InvalidArgument, Unauthenticated
+from nimbus.core.moments import parse_timestamp
 from nimbus.core.paging import PageRequest, decode_token, paginate
 from nimbus.services.billing.catalog import CatalogService, PriceCatalog, Sku
 from nimbus.services.caller import Caller
@@ -109,10 +110,9 @@ def _timestamp(field: str, text: str | None) -> dt.datetime | None:
     if not text:
         return None
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_timestamp(text)
     except ValueError as exc:
         raise InvalidArgument(f"Invalid value for field '{field}': '{text}'.") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _service(service: CatalogService) -> dict[str, Any]:

@@ -36,6 +36,24 @@ OptionalAccount = Annotated[
 ]
 
 
+BudgetAmount = Annotated[
+    str | None, typer.Option("--budget-amount", help="The amount, e.g. 100.75USD.")
+]
+LastPeriodAmount = Annotated[
+    bool, typer.Option("--last-period-amount", help="Budget what the last period cost.")
+]
+FilterProjects = Annotated[
+    str | None, typer.Option("--filter-projects", help="projects/P,...: only these.")
+]
+FilterServices = Annotated[
+    str | None, typer.Option("--filter-services", help="services/S,...: only these.")
+]
+WebhookUrl = Annotated[
+    str | None,
+    typer.Option("--webhook-url", help="An http(s) URL that receives each alert (Nimbus)."),
+]
+
+
 def _budgets_path(billing_account: str) -> str:
     return f"/v1/billingAccounts/{account_id(billing_account)}/budgets"
 
@@ -56,12 +74,8 @@ def create(
     display_name: Annotated[
         str, typer.Option("--display-name", help="The budget's name.", show_default=False)
     ],
-    budget_amount: Annotated[
-        str | None, typer.Option("--budget-amount", help="The amount, e.g. 100.75USD.")
-    ] = None,
-    last_period_amount: Annotated[
-        bool, typer.Option("--last-period-amount", help="Budget what the last period cost.")
-    ] = False,
+    budget_amount: BudgetAmount = None,
+    last_period_amount: LastPeriodAmount = False,
     threshold_rule: Annotated[
         list[str] | None,
         typer.Option(
@@ -69,12 +83,8 @@ def create(
             help="percent=P[,basis=current-spend|forecasted-spend]; repeat for more rules.",
         ),
     ] = None,
-    filter_projects: Annotated[
-        str | None, typer.Option("--filter-projects", help="projects/P,...: only these.")
-    ] = None,
-    filter_services: Annotated[
-        str | None, typer.Option("--filter-services", help="services/S,...: only these.")
-    ] = None,
+    filter_projects: FilterProjects = None,
+    filter_services: FilterServices = None,
     calendar_period: Annotated[
         str | None, typer.Option("--calendar-period", help="month (default), quarter or year.")
     ] = None,
@@ -84,10 +94,7 @@ def create(
     end_date: Annotated[
         str | None, typer.Option("--end-date", help="A custom period's last day.")
     ] = None,
-    webhook_url: Annotated[
-        str | None,
-        typer.Option("--webhook-url", help="An http(s) URL that receives each alert (Nimbus)."),
-    ] = None,
+    webhook_url: WebhookUrl = None,
     pubsub_topic: Annotated[
         str | None,
         typer.Option("--notifications-rule-pubsub-topic", help="projects/P/topics/T."),
@@ -152,12 +159,8 @@ def update(
     display_name: Annotated[
         str | None, typer.Option("--display-name", help="A new name.", show_default=False)
     ] = None,
-    budget_amount: Annotated[
-        str | None, typer.Option("--budget-amount", help="A new amount, e.g. 150USD.")
-    ] = None,
-    last_period_amount: Annotated[
-        bool, typer.Option("--last-period-amount", help="Budget what the last period cost.")
-    ] = False,
+    budget_amount: BudgetAmount = None,
+    last_period_amount: LastPeriodAmount = False,
     threshold_rule: Annotated[
         list[str] | None,
         typer.Option(
@@ -168,16 +171,9 @@ def update(
     clear_threshold_rules: Annotated[
         bool, typer.Option("--clear-threshold-rules", help="Remove every threshold rule.")
     ] = False,
-    filter_projects: Annotated[
-        str | None, typer.Option("--filter-projects", help="projects/P,...: only these.")
-    ] = None,
-    filter_services: Annotated[
-        str | None, typer.Option("--filter-services", help="services/S,...: only these.")
-    ] = None,
-    webhook_url: Annotated[
-        str | None,
-        typer.Option("--webhook-url", help="An http(s) URL that receives each alert (Nimbus)."),
-    ] = None,
+    filter_projects: FilterProjects = None,
+    filter_services: FilterServices = None,
+    webhook_url: WebhookUrl = None,
 ) -> None:
     """Change a budget: only the fields given change."""
     if budget_amount is not None and last_period_amount:

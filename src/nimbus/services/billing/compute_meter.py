@@ -15,15 +15,10 @@ from nimbus.services.billing.catalog import Sku
 from nimbus.services.billing.charges import Metered
 from nimbus.services.billing.hours import SECONDS_PER_MONTH, clip, hour_of
 from nimbus.services.compute import usage
+from nimbus.services.locations.catalog import region_of
 from nimbus.store.models import UsageInterval
 
 MINIMUM_RUN_SECONDS = 60.0
-
-
-def region_of(zone: str) -> str:
-    """``us-central1-a`` -> ``us-central1``; a region or ``global`` stays as it is."""
-    head, _, tail = zone.rpartition("-")
-    return head if head and len(tail) == 1 else zone
 
 
 def meter_compute(metered: Metered) -> None:

@@ -79,3 +79,9 @@ def zone(name: str) -> ZoneInfo:
     if found is None:
         raise NotFound(f"The resource 'zones/{name}' was not found")
     return found
+
+
+def region_of(location: str) -> str:
+    """A zone's region; a region, or ``global``, is its own."""
+    found = ZONES.get(location)
+    return found.region if found is not None else location
