@@ -18,6 +18,5 @@ def serve_in_networks(cloud: Cloud, app: ASGIApp) -> None:
     fabric = networks.fabric
     services = NetworkServices(fabric.listen, cloud.metadata, InternalDns(cloud.db), app)
     networks.listeners.append(services.serve)
-    for network_id in fabric.network_ids():
-        services.serve(network_id)
+    services.serve_existing(fabric.network_ids())
     cloud.on_close.append(services.close)

@@ -8,6 +8,7 @@ serves them from one event loop of its own, next to the main server.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import socket
@@ -51,6 +52,7 @@ class NetworkServices:
         self._transports: list[asyncio.BaseTransport] = []
         self._served: set[str] = set()
         self._servers: list[_QuietServer] = []
+        self._started: list[concurrent.futures.Future[None]] = []
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -59,7 +61,9 @@ class NetworkServices:
         self._thread.start()
 
     def serve(self, network_id: str) -> None:
-        """Serve one network (again after a restart); no-op if it is served already."""
+        """Serve one network (again after a restart); no-op if it is served already.
+        Every socket is bound before any is served, so a failure leaves nothing half
+        served and a later call can try again."""
         with self._lock:
             if network_id in self._served:
                 return
@@ -67,19 +71,40 @@ class NetworkServices:
                 (METADATA_PORT, metadata_app(self.metadata, int(network_id))),
                 (API_RELAY_PORT, self.api),
             ]
-            for port, app in apps:
-                sock = self.listen(network_id, METADATA_ADDRESS, port)
+            with contextlib.ExitStack() as bound:
+                sockets = [
+                    bound.enter_context(self.listen(network_id, METADATA_ADDRESS, port))
+                    for port, _ in apps
+                ]
+                udp = bound.enter_context(
+                    self.listen(network_id, METADATA_ADDRESS, DNS_PORT, socket.SOCK_DGRAM)
+                )
+                bound.pop_all()  # from here on the servers own them
+            for (_, app), sock in zip(apps, sockets, strict=True):
                 config = uvicorn.Config(
                     app, lifespan="off", log_level="warning", access_log=False,
                     server_header=False, timeout_keep_alive=75,
                 )  # fmt: skip
                 server = _QuietServer(config)
                 self._servers.append(server)
-                asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), self._loop)
-            udp = self.listen(network_id, METADATA_ADDRESS, DNS_PORT, socket.SOCK_DGRAM)
+                self._started.append(
+                    asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), self._loop)
+                )
             protocol = DnsProtocol(self.dns, int(network_id))
-            asyncio.run_coroutine_threadsafe(self._serve_dns(udp, protocol), self._loop)
+            self._started.append(
+                asyncio.run_coroutine_threadsafe(self._serve_dns(udp, protocol), self._loop)
+            )
             self._served.add(network_id)
+
+    def serve_existing(self, network_ids: list[str]) -> None:
+        """At start-up: serve the networks already on this host. A router a crash left
+        half-built has no metadata address yet; it is skipped, and served when the next
+        instance attached to it completes it."""
+        for network_id in network_ids:
+            try:
+                self.serve(network_id)
+            except OSError as error:
+                log.warning("network %s is served once it is next set up: %s", network_id, error)
 
     async def _serve_dns(self, sock: socket.socket, protocol: DnsProtocol) -> None:
         loop = asyncio.get_running_loop()
@@ -89,6 +114,8 @@ class NetworkServices:
     def close(self) -> None:
         for server in self._servers:
             server.should_exit = True
+        # The servers notice within a tick and finish; the loop stops after them.
+        concurrent.futures.wait(self._started, timeout=5)
         for transport in self._transports:
             self._loop.call_soon_threadsafe(transport.close)
         with contextlib.suppress(RuntimeError):
