@@ -45,7 +45,14 @@ def create_app(cloud: Cloud) -> FastAPI:
     app.state.cloud = cloud
     errors.install(app)
     app.add_middleware(FastObjectReads)
+    # Routes are matched in order, a few microseconds each: the storage data path, the
+    # most frequent by far, goes first. Its paths share no prefix with the others.
     routers = [
+        storage_objects_router,
+        storage_uploads_router,
+        storage_buckets_router,
+        storage_hmac_keys_router,
+        storage_batch_router,
         health.router,
         oauth2_router,
         iam_router,
@@ -65,11 +72,6 @@ def create_app(cloud: Cloud) -> FastAPI:
         billing_accounts_router,
         billing_budgets_router,
         recommender_router,
-        storage_buckets_router,
-        storage_objects_router,
-        storage_uploads_router,
-        storage_hmac_keys_router,
-        storage_batch_router,
     ]
     if cloud.settings.test_controls:
         routers.append(testing.router)
