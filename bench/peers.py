@@ -116,6 +116,7 @@ def nginx(root: Path) -> Iterator[str]:
         config.write_text(
             f"""
             daemon off; worker_processes auto; pid {work}/nginx.pid;
+            user root;  # the benchmark's files sit in a private directory
             error_log {work}/error.log;
             events {{ worker_connections 1024; }}
             http {{
