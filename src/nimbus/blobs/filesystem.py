@@ -176,7 +176,11 @@ class BlobStore:
         return UploadAppender(self.upload_path(upload_id), offset)
 
     def finish_upload(self, upload_id: str, checksums: Checksums | None) -> StoredBlob:
-        """Turn a complete upload into a blob; checksums are recomputed if not known."""
+        """A blob with a complete upload's bytes; checksums are recomputed if not known.
+
+        The upload keeps its file (the blob is a hard link to it) until the session is
+        discarded, so a crash before the object is committed leaves a session that can
+        still finish; a blob no row ever took is swept."""
         path = self.upload_path(upload_id)
         if checksums is None:
             checksums = Checksums()
@@ -186,7 +190,7 @@ class BlobStore:
         blob_id = self.new_id()
         final = self.path_of(blob_id)
         final.parent.mkdir(parents=True, exist_ok=True)
-        path.replace(final)
+        os.link(path, final)
         _fsync_dir(final.parent)
         return StoredBlob(blob_id, checksums.size, checksums.crc32c, checksums.md5)
 

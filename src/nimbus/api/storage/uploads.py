@@ -166,6 +166,11 @@ async def upload_chunk(
     upload = await call(uploads.status, upload_id)
     if upload.bucket != bucket:
         raise InvalidArgument("The upload session belongs to another bucket.")
+    if upload.finished_generation is not None:
+        # A client whose last answer was lost asks again: it gets the object it made.
+        made = await call(uploads.finished_object, upload)
+        full = projection == "full"
+        return json_response(views.stored_object(base_url(request), made, full=full))
     if start is None:
         start = upload.persisted
         if total is None or upload.persisted < total:

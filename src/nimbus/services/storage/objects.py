@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -60,8 +61,10 @@ class Objects:
         content: Content,
         spec: ObjectSpec,
         preconditions: Preconditions,
+        along: Callable[[Session, StoredObject], None] | None = None,
     ) -> tuple[Bucket, StoredObject]:
-        """Make the new generation visible. On any error the content's blob is deleted."""
+        """Make the new generation visible. On any error the content's blob is deleted.
+        ``along`` runs in the same transaction, once the generation is made."""
         try:
             with self.db.write() as session:
                 project, bucket_row = authorized_bucket(
@@ -79,6 +82,8 @@ class Objects:
                     preconditions,
                     self.clock.now(),
                 )
+                if along is not None:
+                    along(session, row)
         except BaseException:
             if content.blob_id is not None:
                 self.blobs.delete(content.blob_id)

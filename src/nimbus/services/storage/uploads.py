@@ -13,6 +13,8 @@ import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from nimbus.blobs import BlobStore, Checksums, UploadAppender
 from nimbus.core.clock import Clock
 from nimbus.core.errors import InvalidArgument, NimbusError, NotFound
@@ -119,7 +121,9 @@ class Uploads:
             raise UploadGone("The upload session lost its bytes; start a new one.") from exc
         known = self._checksums.pop(upload_id, None)
         checksums = known if known is not None and known.size == offset else None
-        return Chunk(upload_id, offset, total or upload.total_size, appender, checksums)
+        # A total of 0 is a size like any other: ``bytes */0`` finishes an empty upload.
+        total = total if total is not None else upload.total_size
+        return Chunk(upload_id, offset, total, appender, checksums)
 
     def end_chunk(self, chunk: Chunk, persisted: int, expected: int | None) -> ChunkResult:
         """Record a chunk whose bytes are fsynced; finish the object when it is whole.
@@ -153,20 +157,39 @@ class Uploads:
         self, upload: ResumableUpload, checksums: Checksums | None
     ) -> tuple[Bucket, StoredObject]:
         """As on Google, the session URI is the capability: the object is written as
-        the principal who started the session."""
+        the principal who started the session. The object and the session's end are
+        one transaction: until it commits, the session can still finish."""
         blob = self.blobs.finish_upload(upload.upload_id, checksums)
-        with self.db.write() as session:
-            row = session.get(ResumableUpload, upload.upload_id)
-            if row is not None:
-                session.delete(row)
-        return self.objects.insert(
+
+        def end_session(session: Session, made: StoredObject) -> None:
+            row = session.get(ResumableUpload, upload.upload_id, with_for_update=True)
+            if row is None or row.finished_generation is not None:
+                # Another request finished it first: this object is not made.
+                raise UploadGone("The upload session does not exist or has ended.")
+            row.finished_generation = made.generation
+
+        made = self.objects.insert(
             Caller(principal=upload.principal, authenticated=upload.principal != ALL_USERS),
             upload.bucket,
             upload.name,
             Content.of_blob(blob),
             ObjectSpec.from_resource(upload.resource),
             Preconditions(**upload.preconditions),
+            along=end_session,
         )
+        self._checksums.pop(upload.upload_id, None)
+        self.blobs.discard_upload(upload.upload_id)
+        return made
+
+    def finished_object(self, upload: ResumableUpload) -> StoredObject:
+        """What a finished session made, for any later request to it (as on Google)."""
+        with self.db.read() as session:
+            row = session.get(
+                StoredObject, (upload.bucket, upload.name, upload.finished_generation)
+            )
+            if row is None:
+                raise UploadGone("The upload session has ended and its object is gone.")
+            return row
 
     def cancel(self, upload_id: str) -> None:
         with self.db.write() as session:

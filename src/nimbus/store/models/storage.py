@@ -113,6 +113,8 @@ class ResumableUpload(Base):
     total_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expire_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    # Set in the transaction that made the object: a finished session answers with it.
+    finished_generation: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class HmacKey(Base):
