@@ -18,6 +18,7 @@ from nimbus.api.compute.networks import router as compute_networks_router
 from nimbus.api.compute.routes import router as compute_router
 from nimbus.api.iam.routes import router as iam_router
 from nimbus.api.oauth2.routes import router as oauth2_router
+from nimbus.api.partial_responses import PartialResponses
 from nimbus.api.quotas.routes import router as quotas_router
 from nimbus.api.recommender.routes import router as recommender_router
 from nimbus.api.resourcemanager.routes_organizations import router as organizations_router
@@ -45,6 +46,7 @@ def create_app(cloud: Cloud) -> FastAPI:
     app.state.cloud = cloud
     errors.install(app)
     app.add_middleware(FastObjectReads)
+    app.add_middleware(PartialResponses)
     # Routes are matched in order, a few microseconds each: the storage data path, the
     # most frequent by far, goes first. Its paths share no prefix with the others.
     routers = [
