@@ -12,16 +12,7 @@ log = logging.getLogger("nimbus.billing.budgets")
 PERIOD_SECONDS = 5.0
 
 
-class BudgetWatcher:
-    def __init__(self, alerts: BudgetAlerts, *, period_seconds: float = PERIOD_SECONDS) -> None:
-        self.alerts = alerts
-        self._passes = RepeatingPass("budgets", alerts.run_once, period_seconds, log)
-
-    def start(self) -> None:
-        self._passes.start()
-
-    def stop(self) -> None:
-        self._passes.stop()
-
-    def wake(self) -> None:
-        self._passes.wake()
+def budget_watcher(
+    alerts: BudgetAlerts, *, period_seconds: float = PERIOD_SECONDS
+) -> RepeatingPass:
+    return RepeatingPass("budgets", alerts.run_once, period_seconds, log)

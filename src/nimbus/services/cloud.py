@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from nimbus.blobs import BlobStore
-from nimbus.controllers.budgets import BudgetWatcher
+from nimbus.controllers.budgets import budget_watcher
 from nimbus.controllers.disks import DiskController
 from nimbus.controllers.firewalls import FirewallController, FirewallHost
 from nimbus.controllers.host import ComputeHost, assemble_host
 from nimbus.controllers.images import ImageLibrary
 from nimbus.controllers.instances import InstanceController
+from nimbus.controllers.repeating import RepeatingPass
 from nimbus.controllers.utilization import UtilizationSampler
 from nimbus.core.clock import Clock, SystemClock, WorldClock
 from nimbus.images.store import ImageStore
@@ -123,7 +124,7 @@ class Cloud:
     billing_accounts: BillingAccounts
     budgets: Budgets
     budget_alerts: BudgetAlerts
-    budget_watcher: BudgetWatcher
+    budget_watcher: RepeatingPass
     utilization: UtilizationSampler
     recommendations: Recommendations
     # Clean-up of parts added after assembly (in-network servers), run by ``close``.
@@ -240,7 +241,7 @@ class Cloud:
             billing_accounts=BillingAccounts(db, authorizer, policies, clock),
             budgets=Budgets(db, authorizer, clock),
             budget_alerts=budget_alerts,
-            budget_watcher=BudgetWatcher(budget_alerts),
+            budget_watcher=budget_watcher(budget_alerts),
             utilization=UtilizationSampler(db, clock, host.driver, settings.utilization_interval),
             recommendations=Recommendations(
                 db, authorizer, clock, lambda: PriceCatalog.load(settings.spot_discount)
