@@ -11,7 +11,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,9 +49,11 @@ def remove_leftovers(data_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def container_server(data_dir: Path, image_cache: Path) -> Iterator[NimbusServer]:
+def container_server(
+    data_dir: Path, image_cache: Path, extra_args: Sequence[str] = ()
+) -> Iterator[NimbusServer]:
     with fresh_database() as database_url:
-        server = NimbusServer(data_dir, database_url, container_args(image_cache))
+        server = NimbusServer(data_dir, database_url, [*container_args(image_cache), *extra_args])
         try:
             server.start()
             yield server

@@ -6,8 +6,6 @@ Runs runc and network namespaces: needs root (as CI has).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +14,7 @@ import pytest
 from nimbus.services.billing.catalog import PriceCatalog
 from nimbus.services.recommender.money import money, projected
 from tests.conftest import unique_id
-from tests.real_compute import Cli, container_args, owner_session, remove_leftovers
-from tests.servers import NimbusServer, fresh_database
+from tests.real_compute import Cli, container_server, owner_session
 
 pytestmark = pytest.mark.e2e
 
@@ -26,23 +23,10 @@ IDLE_VM = "google.compute.instance.IdleResourceRecommender"
 DAY = 86400
 
 
-@contextlib.contextmanager
-def _server(data_dir: Path, image_cache: Path) -> Iterator[NimbusServer]:
-    """A container server whose clock the test may advance."""
-    with fresh_database() as database_url:
-        args = [*container_args(image_cache), "--enable-test-controls"]
-        server = NimbusServer(data_dir, database_url, args)
-        try:
-            server.start()
-            yield server
-        finally:
-            if server.process is not None and server.process.poll() is None:
-                server.stop()
-            remove_leftovers(data_dir)
-
-
 def test_a_real_idle_instance_is_recommended_to_stop(tmp_path: Path, image_cache: Path) -> None:
-    with _server(tmp_path / "data", image_cache) as server:
+    # A container server whose clock the test may advance.
+    test_controls = ["--enable-test-controls"]
+    with container_server(tmp_path / "data", image_cache, test_controls) as server:
         cli = Cli(server, tmp_path / "home")
         project = unique_id("idle")
         where = [f"--zone={ZONE}", f"--project={project}"]

@@ -151,16 +151,6 @@ def listener_in() -> Iterator[Listen]:
 
 
 @pytest.fixture
-def fabric(tmp_path: Path) -> Iterator[Fabric]:
-    fabric = Fabric(tmp_path / "net")
-    try:
-        yield fabric
-    finally:
-        fabric.teardown()
-        assert leftovers(fabric.tag) == []
-
-
-@pytest.fixture
 def world(fabric: Fabric) -> World:
     pool = fabric.external_pool()
     nat_a1, nat_b1 = next(pool), next(pool)

@@ -16,7 +16,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
-from pathlib import Path
 
 import pytest
 
@@ -40,7 +39,6 @@ from tests.integration.test_net_fabric import (
     assert_host_route_is_ours,
     assert_ours,
     in_ns,
-    leftovers,
     ping,
     read_line,
 )
@@ -114,16 +112,6 @@ def _entry(
         local,
         name=f"{direction.lower()}-{priority}",
     )
-
-
-@pytest.fixture
-def fabric(tmp_path: Path) -> Iterator[Fabric]:
-    fabric = Fabric(tmp_path / "net")
-    try:
-        yield fabric
-    finally:
-        fabric.teardown()
-        assert leftovers(fabric.tag) == []
 
 
 @pytest.fixture

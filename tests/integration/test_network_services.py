@@ -6,9 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,15 +22,6 @@ pytestmark = pytest.mark.skipif(
 
 US = Subnet("us-central1", IPv4Network("10.128.0.0/20"), IPv4Address("10.128.0.1"))
 NETWORK = "5300000000000000003"
-
-
-@pytest.fixture
-def fabric(tmp_path: Path) -> Iterator[Fabric]:
-    fabric = Fabric(tmp_path / "net")
-    try:
-        yield fabric
-    finally:
-        fabric.teardown()
 
 
 def _listening(netns: str) -> set[str]:
