@@ -177,7 +177,6 @@ class Uploads:
             Preconditions(**upload.preconditions),
             along=end_session,
         )
-        self._checksums.pop(upload.upload_id, None)
         self.blobs.discard_upload(upload.upload_id)
         return made
 
