@@ -29,12 +29,17 @@ def jwt_audiences(request: Request) -> set[str]:
     return {base_url(request), cloud.settings.public_url}
 
 
+def anonymous_caller(request: Request) -> Caller:
+    """Who a call without credentials acts as."""
+    principal = request.app.state.cloud.settings.anonymous_principal
+    return Caller(principal=principal) if principal else ANONYMOUS
+
+
 async def current_caller(request: Request) -> Caller:
     header = request.headers.get("authorization")
     cloud = request.app.state.cloud
     if not header:
-        principal = cloud.settings.anonymous_principal
-        return Caller(principal=principal) if principal else ANONYMOUS
+        return anonymous_caller(request)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated(

@@ -60,6 +60,7 @@ from nimbus.services.storage.composition import Composition
 from nimbus.services.storage.hmac_keys import HmacKeys
 from nimbus.services.storage.lifecycle import Lifecycle
 from nimbus.services.storage.objects import Objects
+from nimbus.services.storage.quick_reads import QuickObjectReads
 from nimbus.services.storage.signatures import SignedUrls
 from nimbus.services.storage.uploads import Uploads
 from nimbus.services.storage.usage import StorageUsage
@@ -114,6 +115,8 @@ class Cloud:
     storage_usage: StorageUsage
     buckets: Buckets
     objects: Objects
+    # Object reads without the ORM, on the embedded store only.
+    quick_object_reads: QuickObjectReads | None
     uploads: Uploads
     composition: Composition
     lifecycle: Lifecycle
@@ -231,6 +234,9 @@ class Cloud:
             storage_usage=usage,
             buckets=Buckets(db, authorizer, policies, clock),
             objects=objects,
+            quick_object_reads=(
+                QuickObjectReads(db.snapshots, tokens, authorizer, usage) if db.snapshots else None
+            ),
             uploads=Uploads(db, blobs, objects, clock),
             composition=Composition(objects, blobs),
             lifecycle=Lifecycle(db, usage, clock, objects.release),

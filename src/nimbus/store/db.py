@@ -17,6 +17,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from nimbus.store.snapshots import Snapshots
+
 _WRITE = "nimbus_write"
 
 
@@ -29,6 +31,8 @@ class Database:
         self._writer = sessionmaker(
             bind=self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False
         )
+        # Hot reads on the driver (see store/snapshots); None where there is no such path.
+        self.snapshots = _snapshots(url, self.engine)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -49,7 +53,16 @@ class Database:
         upgrade_to_head(self)
 
     def dispose(self) -> None:
+        if self.snapshots is not None:
+            self.snapshots.close()
         self.engine.dispose()
+
+
+def _snapshots(url: str, engine: Engine) -> Snapshots | None:
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    if not path or path == ":memory:":
+        return None
+    return Snapshots(path, engine.dialect)
 
 
 def _make_engine(url: str) -> Engine:

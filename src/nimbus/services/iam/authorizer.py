@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -64,16 +64,33 @@ class Authorizer:
         self, session: Session, caller: Caller, permissions: Iterable[str], target: Target
     ) -> set[str]:
         """The subset of ``permissions`` the caller holds on the target."""
+        policies = session.scalars(_POLICIES_OF, {"chain": list(target.chain)}).all()
+        return self.permitted_by(
+            policies,
+            caller,
+            permissions,
+            target,
+            lambda role: session.get(CustomRole, role),
+        )
+
+    def permitted_by(
+        self,
+        policies: Sequence[IamPolicy],
+        caller: Caller,
+        permissions: Iterable[str],
+        target: Target,
+        custom_role: Callable[[str], CustomRole | None],
+    ) -> set[str]:
+        """``permitted``, given the target's policies and a way to find custom roles."""
         wanted = set(permissions)
         granted: set[str] = set()
-        for role in self.roles_of(session, caller, target):
-            granted |= self.role_permissions(session, role) & wanted
+        for role in self.roles_in(policies, caller, target):
+            granted |= self._role_permissions(role, custom_role) & wanted
             if granted == wanted:
                 break
         return granted
 
-    def roles_of(self, session: Session, caller: Caller, target: Target) -> list[str]:
-        policies = session.scalars(_POLICIES_OF, {"chain": list(target.chain)}).all()
+    def roles_in(self, policies: Sequence[IamPolicy], caller: Caller, target: Target) -> list[str]:
         members = caller.members | self._convenience_members(policies, caller, target)
         now = self.clock.now()
         roles: list[str] = []
@@ -110,11 +127,13 @@ class Authorizer:
             if role in held
         )
 
-    def role_permissions(self, session: Session, role: str) -> frozenset[str]:
+    def _role_permissions(
+        self, role: str, custom_role: Callable[[str], CustomRole | None]
+    ) -> frozenset[str]:
         predefined = self.catalog.get(role)
         if predefined is not None:
             return predefined.permissions
-        custom = session.get(CustomRole, role)
+        custom = custom_role(role)
         if custom is None or custom.deleted or custom.stage == "DISABLED":
             return frozenset()
         return frozenset(custom.permissions)

@@ -1,0 +1,110 @@
+"""Object reads on the embedded store's short path (see ``store/snapshots``).
+
+The usual read (a valid access token or the configured anonymous principal, bucket
+and project policies that grant ``storage.objects.get``, the live or a named
+generation whose preconditions hold) is decided in one snapshot, without the ORM.
+Anything else (a missing row, a refusal, an ACL grant, a self-signed JWT) gives None,
+and the full path answers it, so every error is worded in one place.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String, bindparam
+
+from nimbus.core.errors import NimbusError
+from nimbus.services.caller import Caller
+from nimbus.services.iam.authorizer import Authorizer
+from nimbus.services.iam.tokens import Tokens
+from nimbus.services.storage.access import bucket_target
+from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.usage import CLASS_B, StorageUsage
+from nimbus.store.models import Bucket, CustomRole, IamPolicy, Project, StoredObject
+from nimbus.store.snapshots import PreparedEntity, Snapshot, Snapshots
+
+# A bearer token, or None for a call without credentials (which acts as ``anonymous``).
+Credentials = str | None
+
+
+class QuickObjectReads:
+    def __init__(
+        self, snapshots: Snapshots, tokens: Tokens, authorizer: Authorizer, usage: StorageUsage
+    ) -> None:
+        self._snapshots = snapshots
+        self._tokens = tokens
+        self._authorizer = authorizer
+        self._usage = usage
+        prepare = snapshots.prepare_entity
+        self._bucket = prepare(Bucket, Bucket.name == bindparam("name"))
+        self._project = prepare(Project, Project.number == bindparam("number"))
+        self._custom_role = prepare(CustomRole, CustomRole.name == bindparam("name"))
+        self._live = prepare(
+            StoredObject,
+            StoredObject.bucket == bindparam("bucket"),
+            StoredObject.name == bindparam("name"),
+            StoredObject.live.is_(True),
+        )
+        self._generation = prepare(
+            StoredObject,
+            StoredObject.bucket == bindparam("bucket"),
+            StoredObject.name == bindparam("name"),
+            StoredObject.generation == bindparam("generation"),
+        )
+        self._policies: dict[int, PreparedEntity[IamPolicy]] = {}
+
+    def get(
+        self,
+        bearer: Credentials,
+        anonymous: Caller,
+        accepted_scopes: frozenset[str],
+        bucket: str,
+        name: str,
+        generation: int | None,
+        preconditions: Preconditions,
+    ) -> tuple[Bucket, StoredObject] | None:
+        """What ``Objects.get`` returns, when this path can decide it; else None."""
+        with self._snapshots.read() as snapshot:
+            caller = anonymous if bearer is None else self._tokens.access_token_in(snapshot, bearer)
+            if caller is None or (caller.scopes and caller.scopes.isdisjoint(accepted_scopes)):
+                return None
+            found = self._readable(snapshot, caller, bucket, name, generation)
+        if found is None:
+            return None
+        try:
+            preconditions.check(found[1].generation, found[1].metageneration, read=True)
+        except NimbusError:
+            return None
+        self._usage.count(found[0], CLASS_B)
+        return found
+
+    def _readable(
+        self, snapshot: Snapshot, caller: Caller, bucket: str, name: str, generation: int | None
+    ) -> tuple[Bucket, StoredObject] | None:
+        bucket_row = snapshot.entity(self._bucket, name=bucket)
+        if bucket_row is None:
+            return None
+        project = snapshot.entity(self._project, number=bucket_row.project_number)
+        if project is None:
+            return None
+        target = bucket_target(project, bucket)
+        policies = self._policies_of(snapshot, target.chain)
+
+        def custom_role(role: str) -> CustomRole | None:
+            return snapshot.entity(self._custom_role, name=role)
+
+        wanted = "storage.objects.get"
+        if not self._authorizer.permitted_by(policies, caller, [wanted], target, custom_role):
+            return None
+        if generation is None:
+            row = snapshot.entity(self._live, bucket=bucket, name=name)
+        else:
+            row = snapshot.entity(self._generation, bucket=bucket, name=name, generation=generation)
+        return None if row is None else (bucket_row, row)
+
+    def _policies_of(self, snapshot: Snapshot, chain: tuple[str, ...]) -> list[IamPolicy]:
+        prepared = self._policies.get(len(chain))
+        if prepared is None:
+            names = [bindparam(f"r{i}", type_=String) for i in range(len(chain))]
+            prepared = self._snapshots.prepare_entity(IamPolicy, IamPolicy.resource.in_(names))
+            self._policies[len(chain)] = prepared
+        values = {f"r{i}": resource for i, resource in enumerate(chain)}
+        return snapshot.entities(prepared, **values)

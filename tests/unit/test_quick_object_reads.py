@@ -1,0 +1,157 @@
+"""The short path of object reads decides only what the full path would grant, with the
+same rows; everything else it leaves to the full path (None)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import google_crc32c
+import pytest
+from sqlalchemy import inspect
+
+from nimbus.services.caller import ANONYMOUS, Caller
+from nimbus.services.cloud import Cloud
+from nimbus.services.resourcemanager import hierarchy
+from nimbus.services.storage.generations import Content
+from nimbus.services.storage.object_fields import ObjectSpec
+from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.quick_reads import QuickObjectReads
+from nimbus.settings import ServerSettings
+from nimbus.store.base import Base
+from nimbus.store.models import ServiceAccountKey, StoredObject
+
+SCOPES = frozenset({"https://www.googleapis.com/auth/cloud-platform"})
+BUCKET = "quick-reads"
+
+
+@pytest.fixture
+def cloud(tmp_path: Path) -> Iterator[Cloud]:
+    built = Cloud.assemble(ServerSettings(data_dir=tmp_path, runtime="fake"))
+    built.start()
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def reads(cloud: Cloud) -> QuickObjectReads:
+    assert cloud.quick_object_reads is not None
+    return cloud.quick_object_reads
+
+
+def _owner(cloud: Cloud) -> Caller:
+    with cloud.db.read() as session:
+        policy = cloud.policies.read(
+            session, hierarchy.org_key(hierarchy.organization(session).number)
+        )
+    return Caller(principal=policy.bindings[0].members[0])
+
+
+def _put(cloud: Cloud, owner: Caller, name: str, data: bytes, **fields: object) -> StoredObject:
+    content = Content(len(data), google_crc32c.value(data), hashlib.md5(data).digest(), inline=data)
+    _, row = cloud.objects.insert(
+        owner, BUCKET, name, content, ObjectSpec(fields=dict(fields)), Preconditions()
+    )
+    return row
+
+
+def _token(cloud: Cloud, principal: str) -> str:
+    with cloud.db.write() as session:
+        return cloud.tokens._issue(
+            session, principal=principal, scope=" ".join(SCOPES)
+        ).access_token
+
+
+def _columns(row: Base) -> dict[str, object]:
+    return {a.key: getattr(row, a.key) for a in inspect(type(row)).column_attrs}
+
+
+def test_a_granted_read_gives_the_rows_the_full_path_gives(
+    cloud: Cloud, reads: QuickObjectReads
+) -> None:
+    owner = _owner(cloud)
+    cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
+    custom_time = dt.datetime(2030, 5, 1, 12, 0, 0, 123456, tzinfo=dt.UTC)
+    _put(
+        cloud,
+        owner,
+        "dir/ünïcode name",
+        b"hello",
+        contentType="text/plain",
+        metadata={"k": "v"},
+        customTime=custom_time.isoformat(),
+        temporaryHold=True,
+    )
+    token = _token(cloud, owner.principal)
+
+    found = reads.get(token, ANONYMOUS, SCOPES, BUCKET, "dir/ünïcode name", None, Preconditions())
+
+    assert found is not None
+    bucket, row = found
+    expected_bucket, expected = cloud.objects.get(owner, BUCKET, "dir/ünïcode name")
+    assert _columns(row) == _columns(expected)
+    assert row.custom_time == custom_time and row.custom_metadata == {"k": "v"}
+    assert row.temporary_hold is True and row.live is True
+    assert _columns(bucket) == _columns(expected_bucket)
+
+
+def test_a_named_generation_and_its_preconditions(cloud: Cloud, reads: QuickObjectReads) -> None:
+    owner = _owner(cloud)
+    cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET, "versioning": {"enabled": True}})
+    first = _put(cloud, owner, "o", b"one")
+    _put(cloud, owner, "o", b"two")
+    token = _token(cloud, owner.principal)
+
+    old = reads.get(token, ANONYMOUS, SCOPES, BUCKET, "o", first.generation, Preconditions())
+    assert old is not None and old[1].inline_data == b"one" and old[1].live is False
+    unmet = Preconditions(if_generation_match=first.generation)
+    assert reads.get(token, ANONYMOUS, SCOPES, BUCKET, "o", None, unmet) is None
+
+
+def test_what_it_cannot_grant_is_left_to_the_full_path(
+    cloud: Cloud, reads: QuickObjectReads
+) -> None:
+    owner = _owner(cloud)
+    cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
+    _put(cloud, owner, "o", b"data")
+    token = _token(cloud, owner.principal)
+    stranger = _token(cloud, "user:stranger@example.com")
+    none = Preconditions()
+
+    assert reads.get(token, ANONYMOUS, SCOPES, BUCKET, "missing", None, none) is None
+    assert reads.get(token, ANONYMOUS, SCOPES, "no-such-bucket", "o", None, none) is None
+    assert reads.get("ya29.not-a-token", ANONYMOUS, SCOPES, BUCKET, "o", None, none) is None
+    assert reads.get(stranger, ANONYMOUS, SCOPES, BUCKET, "o", None, none) is None
+    assert reads.get(None, ANONYMOUS, SCOPES, BUCKET, "o", None, none) is None
+    other_scope = frozenset({"https://www.googleapis.com/auth/devstorage.read_only"})
+    assert reads.get(token, ANONYMOUS, other_scope, BUCKET, "o", None, none) is None
+    # The configured anonymous principal reads like that principal.
+    assert reads.get(None, owner, SCOPES, BUCKET, "o", None, none) is not None
+
+
+def test_a_disabled_key_stops_its_tokens_at_once(cloud: Cloud, reads: QuickObjectReads) -> None:
+    owner = _owner(cloud)
+    cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
+    _put(cloud, owner, "o", b"data")
+    with cloud.db.read() as session:
+        key = session.query(ServiceAccountKey).first()
+    assert key is not None
+    with cloud.db.write() as session:
+        issued = cloud.tokens._issue(
+            session,
+            principal=owner.principal,
+            scope=" ".join(SCOPES),
+            service_account_id=key.service_account_id,
+            key_id=key.key_id,
+        )
+    token = issued.access_token
+    assert reads.get(token, ANONYMOUS, SCOPES, BUCKET, "o", None, Preconditions()) is not None
+
+    with cloud.db.write() as session:
+        stored = session.get(ServiceAccountKey, key.key_id)
+        assert stored is not None
+        stored.disabled = True
+
+    assert reads.get(token, ANONYMOUS, SCOPES, BUCKET, "o", None, Preconditions()) is None
