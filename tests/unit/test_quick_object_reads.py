@@ -3,6 +3,7 @@ same rows; everything else it leaves to the full path (None)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from nimbus.services.caller import ANONYMOUS, Caller
 from nimbus.services.cloud import Cloud
 from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.storage.generations import Content
+from nimbus.services.storage.listing import ListQuery
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.quick_reads import QuickObjectReads
@@ -155,3 +157,55 @@ def test_a_disabled_key_stops_its_tokens_at_once(cloud: Cloud, reads: QuickObjec
         stored.disabled = True
 
     assert reads.get(token, ANONYMOUS, SCOPES, BUCKET, "o", None, Preconditions()) is None
+
+
+LISTINGS = [
+    ListQuery(),
+    ListQuery(prefix="a/"),
+    ListQuery(delimiter="/"),
+    ListQuery(prefix="a/", delimiter="/", include_trailing_delimiter=True),
+    ListQuery(start_offset="a/c", end_offset="b/"),
+    ListQuery(match_glob="**.txt"),
+    ListQuery(versions=True),
+    ListQuery(versions=True, max_results=2),
+    ListQuery(max_results=3),
+]
+
+
+@pytest.mark.parametrize("query", LISTINGS, ids=repr)
+def test_listings_page_for_page_as_the_full_path(
+    cloud: Cloud, reads: QuickObjectReads, query: ListQuery
+) -> None:
+    owner = _owner(cloud)
+    cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET, "versioning": {"enabled": True}})
+    for name in ("a/", "a/b.txt", "a/c/d.txt", "a/c/e.bin", "b", "b/f.txt", "a/b.txt", "z"):
+        _put(cloud, owner, name, name.encode())
+    token = _token(cloud, owner.principal)
+
+    pages = 0
+    while True:
+        quick = reads.list_objects(token, ANONYMOUS, SCOPES, BUCKET, query)
+        full = cloud.objects.list_objects(owner, BUCKET, query)
+        assert quick is not None
+        assert [_columns(row) for row in quick.items] == [_columns(row) for row in full.items]
+        assert (quick.prefixes, quick.next_page_token) == (full.prefixes, full.next_page_token)
+        pages += 1
+        if full.next_page_token is None:
+            break
+        query = dataclasses.replace(query, page_token=full.next_page_token)
+    # The small pages did page.
+    assert pages > 1 or query.max_results > 3
+
+
+def test_a_listing_it_cannot_decide_is_left_to_the_full_path(
+    cloud: Cloud, reads: QuickObjectReads
+) -> None:
+    owner = _owner(cloud)
+    cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
+    token = _token(cloud, owner.principal)
+    stranger = _token(cloud, "user:stranger@example.com")
+
+    assert reads.list_objects(stranger, ANONYMOUS, SCOPES, BUCKET, ListQuery()) is None
+    assert reads.list_objects(token, ANONYMOUS, SCOPES, "no-such", ListQuery()) is None
+    bad_token = ListQuery(page_token="%%%")
+    assert reads.list_objects(token, ANONYMOUS, SCOPES, BUCKET, bad_token) is None

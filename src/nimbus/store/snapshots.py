@@ -36,6 +36,8 @@ class Prepared:
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
         self._names = list(compiled.positiontup or ())
+        # Values fixed in the statement (a LIMIT, a literal), unless given at the call.
+        self._fixed = compiled.params
         self._binds = [
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in self._names
@@ -50,7 +52,9 @@ class Prepared:
         return [
             value if process is None else process(value)
             for value, process in zip(
-                (values[name] for name in self._names), self._binds, strict=True
+                (values[name] if name in values else self._fixed[name] for name in self._names),
+                self._binds,
+                strict=True,
             )
         ]
 
@@ -62,15 +66,15 @@ class Prepared:
 
 
 class PreparedEntity(Generic[E]):
-    """A SELECT of one model's columns, whose rows come back as (detached) instances."""
+    """A SELECT of one model, whose rows come back as (detached) instances of it."""
 
-    def __init__(
-        self, model: type[E], where: Sequence[ColumnElement[bool]], dialect: Dialect
-    ) -> None:
-        attributes = inspect(model).column_attrs
-        statement = select(*(a.columns[0].label(a.key) for a in attributes)).where(*where)
+    def __init__(self, model: type[E], statement: AnySelect, dialect: Dialect) -> None:
         self.model = model
         self.prepared = Prepared(statement, dialect)
+        mapper = inspect(model)
+        self.prepared.keys = [
+            mapper.get_property_by_column(column).key for column in statement.selected_columns
+        ]
 
 
 class Snapshot:
@@ -110,7 +114,12 @@ class Snapshots:
         return Prepared(statement, self.dialect)
 
     def prepare_entity(self, model: type[E], *where: ColumnElement[bool]) -> PreparedEntity[E]:
-        return PreparedEntity(model, where, self.dialect)
+        """The rows of ``model`` that match ``where``."""
+        return PreparedEntity(model, select(model).where(*where), self.dialect)
+
+    def prepare_query(self, model: type[E], statement: AnySelect) -> PreparedEntity[E]:
+        """``statement``, a SELECT of ``model`` (ordered, limited...)."""
+        return PreparedEntity(model, statement, self.dialect)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Snapshot]:

@@ -24,13 +24,16 @@ from nimbus.api.errors import error_response
 from nimbus.api.responses import json_response
 from nimbus.api.storage import views
 from nimbus.api.storage.media import media_response
+from nimbus.api.storage.objects import listing_response
 from nimbus.api.storage.params import READ_SCOPES
 from nimbus.core.errors import NimbusError
 from nimbus.services.cloud import Cloud
+from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, ListQuery
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.store.models import StoredObject
 
 _PATH = re.compile(r"^/(download/)?storage/v1/b/([^/]+)/o/(.+)$", re.DOTALL)
+_LIST_PATH = re.compile(r"^/storage/v1/b/([^/]+)/o$")
 _CONDITIONS = {
     "ifGenerationMatch": "if_generation_match",
     "ifGenerationNotMatch": "if_generation_not_match",
@@ -55,6 +58,10 @@ class FastObjectReads:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
+            return
+        listed = _LIST_PATH.match(scope["path"])
+        if listed is not None:
+            await self._list(scope, receive, send, listed.group(1))
             return
         match = _PATH.match(scope["path"])
         params = _params(scope, media_by_default=bool(match and match.group(1)))
@@ -89,21 +96,31 @@ class FastObjectReads:
             response = error_response(error)
         await response(scope, receive, send)
 
+    async def _list(self, scope: Scope, receive: Receive, send: Send, bucket: str) -> None:
+        """A listing on the embedded store's short path; anything else goes to the router."""
+        request = Request(scope, receive)
+        reads = cloud_of(request).quick_object_reads
+        parsed = _list_params(scope)
+        bearer = _bearer(request)
+        if reads is None or parsed is None or bearer is _UNUSABLE:
+            await self.app(scope, receive, send)
+            return
+        query, projection = parsed
+        listing = reads.list_objects(bearer, anonymous_caller(request), READ_SCOPES, bucket, query)
+        if listing is None:
+            await self.app(scope, receive, send)
+            return
+        await listing_response(request, listing, projection)(scope, receive, send)
+
     @staticmethod
     def _quick_read(
         request: Request, cloud: Cloud, bucket: str, name: str, params: _ReadParams
     ) -> StoredObject | None:
         """The object on the embedded store's short path, or None to take the full one."""
         reads = cloud.quick_object_reads
-        header = request.headers.get("authorization")
-        if reads is None:
+        bearer = _bearer(request)
+        if reads is None or bearer is _UNUSABLE:
             return None
-        bearer: str | None = None
-        if header is not None:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                return None
-            bearer = token.strip()
         found = reads.get(
             bearer,
             anonymous_caller(request),
@@ -114,6 +131,21 @@ class FastObjectReads:
             params.conditions,
         )
         return None if found is None else found[1]
+
+
+_UNUSABLE = "\0"
+
+
+def _bearer(request: Request) -> str | None:
+    """The bearer token, None without credentials, or ``_UNUSABLE`` for any other kind
+    (which the full path refuses in its own words)."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _UNUSABLE
+    return token.strip()
 
 
 @dataclass(frozen=True)
@@ -141,3 +173,50 @@ def _params(scope: Scope, *, media_by_default: bool) -> _ReadParams | None:
             numbers[key] = int(query[key])
     conditions = Preconditions(**{field: numbers.get(key) for key, field in _CONDITIONS.items()})
     return _ReadParams(alt == "media", numbers.get("generation"), conditions, projection)
+
+
+_LIST_ACCEPTED = {
+    "prefix",
+    "delimiter",
+    "startOffset",
+    "endOffset",
+    "matchGlob",
+    "versions",
+    "includeTrailingDelimiter",
+    "maxResults",
+    "pageToken",
+    "projection",
+    "userProject",
+    "prettyPrint",
+    "fields",
+}
+_TRUTH = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _list_params(scope: Scope) -> tuple[ListQuery, str | None] | None:
+    """A listing's query and projection, or None to leave it to the router."""
+    query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+    projection = query.get("projection")
+    versions = _TRUTH.get(query.get("versions", "false").lower())
+    trailing = _TRUTH.get(query.get("includeTrailingDelimiter", "false").lower())
+    max_results = query.get("maxResults", str(DEFAULT_MAX_RESULTS))
+    if (
+        not set(query) <= _LIST_ACCEPTED
+        or projection not in (None, "full", "noAcl")
+        or versions is None
+        or trailing is None
+        or not max_results.isdigit()
+    ):
+        return None
+    listing = ListQuery(
+        prefix=query.get("prefix", ""),
+        delimiter=query.get("delimiter") or None,
+        start_offset=query.get("startOffset"),
+        end_offset=query.get("endOffset"),
+        match_glob=query.get("matchGlob"),
+        versions=versions,
+        include_trailing_delimiter=trailing,
+        max_results=min(int(max_results) or DEFAULT_MAX_RESULTS, DEFAULT_MAX_RESULTS),
+        page_token=query.get("pageToken"),
+    )
+    return listing, projection

@@ -26,7 +26,7 @@ from nimbus.api.storage.uploads import with_predefined_acl
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.storage.composition import SourceRef
-from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, ListQuery
+from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, Listing, ListQuery
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.wire.storage import Objects
 
@@ -165,6 +165,10 @@ async def list_objects(
         page_token=page_token,
     )
     listing = await call(cloud_of(request).objects.list_objects, caller, bucket, query)
+    return listing_response(request, listing, projection)
+
+
+def listing_response(request: Request, listing: Listing, projection: str | None) -> Response:
     base = base_url(request)
     items = [views.stored_object(base, r, full=projection == "full") for r in listing.items]
     return json_response(

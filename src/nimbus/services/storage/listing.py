@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from nimbus.core.errors import InvalidArgument
@@ -71,7 +74,9 @@ def decode_token(token: str) -> _Cursor:
         raise InvalidArgument(f"Invalid page token '{token}'.") from exc
 
 
-def list_objects(session: Session, bucket: str, query: ListQuery) -> Listing:
+def list_objects(fetch: Fetch, bucket: str, query: ListQuery) -> Listing:
+    """One page of the listing; ``fetch`` runs the batch statements (on a session or a
+    snapshot of the store)."""
     if query.max_results <= 0:
         raise InvalidArgument("maxResults must be positive.")
     if query.delimiter is not None and query.delimiter == "":
@@ -81,7 +86,8 @@ def list_objects(session: Session, bucket: str, query: ListQuery) -> Listing:
     cursor = decode_token(query.page_token) if query.page_token else _start(query)
     seen_prefixes: set[str] = set()
     while True:
-        rows = _batch(session, bucket, query, cursor)
+        shape = BatchShape.of(query, cursor)
+        rows = fetch(shape, shape.parameters(bucket, query, cursor))
         if not rows:
             return listing
         for row in rows:
@@ -120,27 +126,80 @@ def _group_of(name: str, query: ListQuery) -> str | None:
     return query.prefix + rest[: index + len(query.delimiter)]
 
 
-def _batch(session: Session, bucket: str, query: ListQuery, cursor: _Cursor) -> list[StoredObject]:
-    statement = select(StoredObject).where(StoredObject.bucket == bucket)
-    if not query.versions:
-        statement = statement.where(StoredObject.live)
-    if cursor.at:
-        statement = statement.where(StoredObject.name >= cursor.name)
-    elif cursor.generation is None or not query.versions:
-        statement = statement.where(StoredObject.name > cursor.name)
-    else:
-        statement = statement.where(
-            or_(
-                StoredObject.name > cursor.name,
-                and_(
-                    StoredObject.name == cursor.name,
-                    StoredObject.generation > cursor.generation,
-                ),
+@dataclass(frozen=True)
+class BatchShape:
+    """Which conditions a batch statement has; each shape is built (and compiled) once."""
+
+    versions: bool
+    # "at": names from the cursor on; "after": past it; "after_generation": past the
+    # cursor's (name, generation), for listings of every version.
+    resume: str
+    prefix: bool
+    end: bool
+
+    @classmethod
+    def of(cls, query: ListQuery, cursor: _Cursor) -> BatchShape:
+        if cursor.at:
+            resume = "at"
+        elif cursor.generation is None or not query.versions:
+            resume = "after"
+        else:
+            resume = "after_generation"
+        return cls(query.versions, resume, bool(query.prefix), bool(query.end_offset))
+
+    def statement(self) -> Select[StoredObject]:
+        return _statement(self)
+
+    def parameters(self, bucket: str, query: ListQuery, cursor: _Cursor) -> dict[str, Any]:
+        values: dict[str, Any] = {"bucket": bucket, "cursor_name": cursor.name}
+        if self.resume == "after_generation":
+            values["cursor_generation"] = cursor.generation
+        if self.prefix:
+            values["past_prefix"] = _after_prefix(query.prefix)
+        if self.end:
+            values["end_offset"] = query.end_offset
+        return values
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        name = StoredObject.name
+        where = [StoredObject.bucket == bindparam("bucket")]
+        if not self.versions:
+            where.append(StoredObject.live.is_(True))
+        if self.resume == "at":
+            where.append(name >= bindparam("cursor_name"))
+        elif self.resume == "after":
+            where.append(name > bindparam("cursor_name"))
+        else:
+            where.append(
+                or_(
+                    name > bindparam("cursor_name"),
+                    and_(
+                        name == bindparam("cursor_name"),
+                        StoredObject.generation > bindparam("cursor_generation"),
+                    ),
+                )
             )
-        )
-    if query.prefix:
-        statement = statement.where(StoredObject.name < _after_prefix(query.prefix))
-    if query.end_offset:
-        statement = statement.where(StoredObject.name < query.end_offset)
-    statement = statement.order_by(StoredObject.name, StoredObject.generation).limit(_BATCH)
-    return list(session.scalars(statement).all())
+        if self.prefix:
+            where.append(name < bindparam("past_prefix"))
+        if self.end:
+            where.append(name < bindparam("end_offset"))
+        return where
+
+
+Fetch = Callable[[BatchShape, dict[str, Any]], list[StoredObject]]
+
+
+@functools.cache
+def _statement(shape: BatchShape) -> Select[StoredObject]:
+    # A batch: the next rows in (name, generation) order.
+    order = (StoredObject.name, StoredObject.generation)
+    return select(StoredObject).where(*shape.conditions()).order_by(*order).limit(_BATCH)
+
+
+def session_fetch(session: Session) -> Fetch:
+    """Batches read through the ORM, in ``session``."""
+
+    def fetch(shape: BatchShape, values: dict[str, Any]) -> list[StoredObject]:
+        return list(session.scalars(shape.statement(), values).all())
+
+    return fetch

@@ -18,7 +18,7 @@ from nimbus.services.storage.access import authorized_bucket, bucket_target
 from nimbus.services.storage.acl import grants_read, require_fine_grained, validate_acl
 from nimbus.services.storage.errors import NoSuchKey
 from nimbus.services.storage.generations import Content, commit_generation, purge, retire
-from nimbus.services.storage.listing import Listing, ListQuery, list_objects
+from nimbus.services.storage.listing import Listing, ListQuery, list_objects, session_fetch
 from nimbus.services.storage.names import validate_object_name
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields
 from nimbus.services.storage.preconditions import Preconditions
@@ -142,7 +142,7 @@ class Objects:
             _, bucket_row = authorized_bucket(
                 session, self.authorizer, caller, bucket, "storage.objects.list"
             )
-            listing = list_objects(session, bucket, query)
+            listing = list_objects(session_fetch(session), bucket, query)
         self.usage.count(bucket_row, CLASS_A)
         return listing
 

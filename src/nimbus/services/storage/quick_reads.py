@@ -1,13 +1,15 @@
-"""Object reads on the embedded store's short path (see ``store/snapshots``).
+"""Object reads and listings on the embedded store's short path (see ``store/snapshots``).
 
 The usual read (a valid access token or the configured anonymous principal, bucket
-and project policies that grant ``storage.objects.get``, the live or a named
-generation whose preconditions hold) is decided in one snapshot, without the ORM.
+and project policies that grant ``storage.objects.get`` or ``.list``, the live or a
+named generation whose preconditions hold) is decided in one snapshot, without the ORM.
 Anything else (a missing row, a refusal, an ACL grant, a self-signed JWT) gives None,
 and the full path answers it, so every error is worded in one place.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import String, bindparam
 
@@ -16,8 +18,9 @@ from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.tokens import Tokens
 from nimbus.services.storage.access import bucket_target
+from nimbus.services.storage.listing import BatchShape, Listing, ListQuery, list_objects
 from nimbus.services.storage.preconditions import Preconditions
-from nimbus.services.storage.usage import CLASS_B, StorageUsage
+from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
 from nimbus.store.models import Bucket, CustomRole, IamPolicy, Project, StoredObject
 from nimbus.store.snapshots import PreparedEntity, Snapshot, Snapshots
 
@@ -50,6 +53,7 @@ class QuickObjectReads:
             StoredObject.generation == bindparam("generation"),
         )
         self._policies: dict[int, PreparedEntity[IamPolicy]] = {}
+        self._batches: dict[BatchShape, PreparedEntity[StoredObject]] = {}
 
     def get(
         self,
@@ -63,22 +67,70 @@ class QuickObjectReads:
     ) -> tuple[Bucket, StoredObject] | None:
         """What ``Objects.get`` returns, when this path can decide it; else None."""
         with self._snapshots.read() as snapshot:
-            caller = anonymous if bearer is None else self._tokens.access_token_in(snapshot, bearer)
-            if caller is None or (caller.scopes and caller.scopes.isdisjoint(accepted_scopes)):
+            caller = self._caller(snapshot, bearer, anonymous, accepted_scopes)
+            if caller is None:
                 return None
-            found = self._readable(snapshot, caller, bucket, name, generation)
-        if found is None:
+            bucket_row = self._authorized(snapshot, caller, bucket, "storage.objects.get")
+            if bucket_row is None:
+                return None
+            if generation is None:
+                row = snapshot.entity(self._live, bucket=bucket, name=name)
+            else:
+                row = snapshot.entity(
+                    self._generation, bucket=bucket, name=name, generation=generation
+                )
+        if row is None:
             return None
         try:
-            preconditions.check(found[1].generation, found[1].metageneration, read=True)
+            preconditions.check(row.generation, row.metageneration, read=True)
         except NimbusError:
             return None
-        self._usage.count(found[0], CLASS_B)
-        return found
+        self._usage.count(bucket_row, CLASS_B)
+        return bucket_row, row
 
-    def _readable(
-        self, snapshot: Snapshot, caller: Caller, bucket: str, name: str, generation: int | None
-    ) -> tuple[Bucket, StoredObject] | None:
+    def list_objects(
+        self,
+        bearer: Credentials,
+        anonymous: Caller,
+        accepted_scopes: frozenset[str],
+        bucket: str,
+        query: ListQuery,
+    ) -> Listing | None:
+        """What ``Objects.list_objects`` returns, when this path can decide it; else None."""
+        with self._snapshots.read() as snapshot:
+            caller = self._caller(snapshot, bearer, anonymous, accepted_scopes)
+            if caller is None:
+                return None
+            bucket_row = self._authorized(snapshot, caller, bucket, "storage.objects.list")
+            if bucket_row is None:
+                return None
+
+            def fetch(shape: BatchShape, values: dict[str, Any]) -> list[StoredObject]:
+                return snapshot.entities(self._batch(shape), **values)
+
+            try:
+                listing = list_objects(fetch, bucket, query)
+            except NimbusError:
+                return None
+        self._usage.count(bucket_row, CLASS_A)
+        return listing
+
+    def _caller(
+        self,
+        snapshot: Snapshot,
+        bearer: Credentials,
+        anonymous: Caller,
+        accepted_scopes: frozenset[str],
+    ) -> Caller | None:
+        caller = anonymous if bearer is None else self._tokens.access_token_in(snapshot, bearer)
+        if caller is None or (caller.scopes and caller.scopes.isdisjoint(accepted_scopes)):
+            return None
+        return caller
+
+    def _authorized(
+        self, snapshot: Snapshot, caller: Caller, bucket: str, permission: str
+    ) -> Bucket | None:
+        """The bucket, if the caller holds ``permission`` on it by IAM."""
         bucket_row = snapshot.entity(self._bucket, name=bucket)
         if bucket_row is None:
             return None
@@ -91,14 +143,16 @@ class QuickObjectReads:
         def custom_role(role: str) -> CustomRole | None:
             return snapshot.entity(self._custom_role, name=role)
 
-        wanted = "storage.objects.get"
-        if not self._authorizer.permitted_by(policies, caller, [wanted], target, custom_role):
+        if not self._authorizer.permitted_by(policies, caller, [permission], target, custom_role):
             return None
-        if generation is None:
-            row = snapshot.entity(self._live, bucket=bucket, name=name)
-        else:
-            row = snapshot.entity(self._generation, bucket=bucket, name=name, generation=generation)
-        return None if row is None else (bucket_row, row)
+        return bucket_row
+
+    def _batch(self, shape: BatchShape) -> PreparedEntity[StoredObject]:
+        prepared = self._batches.get(shape)
+        if prepared is None:
+            prepared = self._snapshots.prepare_query(StoredObject, shape.statement())
+            self._batches[shape] = prepared
+        return prepared
 
     def _policies_of(self, snapshot: Snapshot, chain: tuple[str, ...]) -> list[IamPolicy]:
         prepared = self._policies.get(len(chain))
