@@ -148,7 +148,10 @@ class Cloud:
         operations = Operations(db, authorizer, clock)
         blobs = BlobStore(settings.data_dir / "blobs")
         usage = StorageUsage(db, clock)
-        objects = Objects(db, authorizer, blobs, usage, clock)
+        quick_reads = (
+            QuickObjectReads(db.snapshots, tokens, authorizer, usage) if db.snapshots else None
+        )
+        objects = Objects(db, authorizer, blobs, usage, clock, quick_reads)
         keys = Keys(db, accounts, security_clock)
         hmac_keys = HmacKeys(db, authorizer, security_clock)
         host = assemble_host(settings)
@@ -234,9 +237,7 @@ class Cloud:
             storage_usage=usage,
             buckets=Buckets(db, authorizer, policies, clock),
             objects=objects,
-            quick_object_reads=(
-                QuickObjectReads(db.snapshots, tokens, authorizer, usage) if db.snapshots else None
-            ),
+            quick_object_reads=quick_reads,
             uploads=Uploads(db, blobs, objects, clock),
             composition=Composition(objects, blobs),
             lifecycle=Lifecycle(db, usage, clock, objects.release),

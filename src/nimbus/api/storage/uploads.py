@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from nimbus.api.auth import base_url
 from nimbus.api.body import json_object
-from nimbus.api.deps import call, cloud_of
+from nimbus.api.deps import call, cloud_of, quick
 from nimbus.api.responses import json_response
 from nimbus.api.storage import views
 from nimbus.api.storage.multipart import MultipartReader, boundary_of
@@ -46,7 +46,7 @@ async def _write(
     projection: str | None,
 ) -> Response:
     cloud = cloud_of(request)
-    await call(cloud.objects.authorize_write, caller, bucket, name)
+    await quick(request, cloud.objects.authorize_write, caller, bucket, name)
     content = await store_content(cloud, stream)
     _, row = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
     return json_response(views.stored_object(base_url(request), row, full=projection == "full"))

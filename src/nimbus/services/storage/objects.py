@@ -22,6 +22,7 @@ from nimbus.services.storage.listing import Listing, ListQuery, list_objects, se
 from nimbus.services.storage.names import validate_object_name
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields
 from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.quick_reads import QuickObjectReads
 from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, Project, StoredObject
@@ -35,18 +36,24 @@ class Objects:
         blobs: BlobStore,
         usage: StorageUsage,
         clock: Clock,
+        quick: QuickObjectReads | None = None,
     ) -> None:
         self.db = db
         self.authorizer = authorizer
         self.blobs = blobs
         self.usage = usage
         self.clock = clock
+        self.quick = quick
 
     # -- writing ---------------------------------------------------------------------------
 
     def authorize_write(self, caller: Caller, bucket: str, name: str) -> Bucket:
         """Checked before any bytes are read, so a refused upload costs nothing."""
         validate_object_name(name)
+        if self.quick is not None:
+            found = self.quick.bucket_for(caller, bucket, "storage.objects.create")
+            if found is not None:
+                return found
         with self.db.read() as session:
             _, row = authorized_bucket(
                 session, self.authorizer, caller, bucket, "storage.objects.create"

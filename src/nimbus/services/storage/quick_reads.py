@@ -115,6 +115,11 @@ class QuickObjectReads:
         self._usage.count(bucket_row, CLASS_A)
         return listing
 
+    def bucket_for(self, caller: Caller, bucket: str, permission: str) -> Bucket | None:
+        """The bucket, if the caller holds ``permission`` on it by IAM; else None."""
+        with self._snapshots.read() as snapshot:
+            return self._authorized(snapshot, caller, bucket, permission)
+
     def _caller(
         self,
         snapshot: Snapshot,
