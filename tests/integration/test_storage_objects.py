@@ -157,8 +157,9 @@ def test_listing(storage_client: storage.Client, bucket: storage.Bucket) -> None
     assert [b.name for b in trailing] == ["a/", "c.csv", "e.txt"]
     window = storage_client.list_blobs(bucket, start_offset="a/2", end_offset="d/")
     assert [b.name for b in window] == ["a/2.txt", "a/b/3.txt", "c.csv"]
+    # "**/" is zero or more levels: the top level's e.txt too.
     globbed = storage_client.list_blobs(bucket, match_glob="**/*.txt")
-    assert [b.name for b in globbed] == ["a/1.txt", "a/2.txt", "a/b/3.txt", "d/4.txt"]
+    assert [b.name for b in globbed] == ["a/1.txt", "a/2.txt", "a/b/3.txt", "d/4.txt", "e.txt"]
     shallow = storage_client.list_blobs(bucket, match_glob="*.{txt,csv}")
     assert [b.name for b in shallow] == ["c.csv", "e.txt"]
     pages = storage_client.list_blobs(bucket, max_results=None, page_size=2).pages

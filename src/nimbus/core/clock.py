@@ -24,6 +24,11 @@ def rfc3339(moment: dt.datetime) -> str:
     return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def rfc3339_micros(moment: dt.datetime) -> str:
+    """``rfc3339`` to the microsecond: for times a user set, which read back exactly."""
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def compute_timestamp(moment: dt.datetime) -> str:
     """Compute Engine's ``creationTimestamp`` form: RFC 3339 with a numeric offset."""
     utc = as_utc(moment)

@@ -18,6 +18,11 @@ def glob_to_regex(glob: str, *, strict: bool = True) -> re.Pattern[str]:
     index = 0
     while index < len(glob):
         char = glob[index]
+        if glob.startswith("**/", index):
+            # Any number of levels, none included: ``**/a`` matches ``a`` too.
+            out.append("(?:.*/)?")
+            index += 3
+            continue
         if glob.startswith("**", index):
             out.append(".*")
             index += 2
@@ -34,9 +39,8 @@ def glob_to_regex(glob: str, *, strict: bool = True) -> re.Pattern[str]:
                     raise InvalidArgument(f"Invalid matchGlob '{glob}'.")
                 out.append(re.escape(char))
             else:
-                out.append(
-                    _class(glob[index + 1 : end]) if char == "[" else _choice(glob[index + 1 : end])
-                )
+                body = glob[index + 1 : end]
+                out.append(_class(body) if char == "[" else _choice(body, strict=strict))
                 index = end
         else:
             out.append(re.escape(char))
@@ -50,5 +54,7 @@ def _class(body: str) -> str:
     return f"[{'^' if negated else ''}{body}]"
 
 
-def _choice(body: str) -> str:
-    return "(?:" + "|".join(re.escape(option) for option in body.split(",")) + ")"
+def _choice(body: str, *, strict: bool) -> str:
+    """Each option is a glob of its own (``{*.txt,data-?}``)."""
+    options = (glob_to_regex(option, strict=strict).pattern for option in body.split(","))
+    return "(?:" + "|".join(options) + ")"

@@ -15,7 +15,7 @@ from nimbus.api.storage import views
 from nimbus.api.storage.params import Conditions, Owner, Projection, Reader, Writer
 from nimbus.core.errors import RequiredField
 from nimbus.core.paging import PageRequest
-from nimbus.services.storage.acl import predefined
+from nimbus.services.storage.acl import predefined, require_fine_grained
 from nimbus.wire.iam import Policy
 from nimbus.wire.storage import Buckets
 
@@ -109,6 +109,7 @@ async def set_bucket_policy(bucket: str, request: Request, caller: Owner) -> Res
 @router.get("/b/{bucket}/defaultObjectAcl")
 async def get_bucket_acl(bucket: str, request: Request, caller: Reader) -> Response:
     _, row = await call(cloud_of(request).buckets.get, caller, bucket)
+    require_fine_grained(row)
     key = "defaultObjectAcl" if request.url.path.endswith("/defaultObjectAcl") else "acl"
     items = views.acl_items(row.extra.get(key, []))
     return json_response({"kind": "storage#objectAccessControls", "items": items})

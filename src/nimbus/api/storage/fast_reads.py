@@ -23,9 +23,10 @@ from nimbus.api.deps import cloud_of, quick
 from nimbus.api.errors import error_response
 from nimbus.api.responses import json_response
 from nimbus.api.storage import views
-from nimbus.api.storage.media import media_response
+from nimbus.api.storage.media import check_etag_conditions, media_response
 from nimbus.api.storage.objects import listing_response
 from nimbus.api.storage.params import READ_SCOPES
+from nimbus.api.storage.views import object_etag
 from nimbus.core.errors import NimbusError
 from nimbus.services.cloud import Cloud
 from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, ListQuery
@@ -90,6 +91,7 @@ class FastObjectReads:
             if params.media:
                 response = media_response(request, cloud.blobs, row)
             else:
+                check_etag_conditions(request, object_etag(row))
                 full = params.projection == "full"
                 response = json_response(views.stored_object(base_url(request), row, full=full))
         except NimbusError as error:

@@ -11,8 +11,9 @@ from starlette.responses import Response, StreamingResponse
 from nimbus.api.storage.views import DEFAULT_CONTENT_TYPE, object_etag
 from nimbus.blobs import BlobStore
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
-from nimbus.core.errors import NimbusError
+from nimbus.core.errors import NimbusError, PreconditionFailed
 from nimbus.services.storage.content import read_bytes
+from nimbus.services.storage.preconditions import NotModified
 from nimbus.store.models import StoredObject
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -44,13 +45,29 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def check_etag_conditions(request: Request, etag: str) -> None:
+    """``If-Match`` (412 unless it names the etag) and ``If-None-Match`` (304 if it does)."""
+    if_match = request.headers.get("if-match")
+    if if_match and not _names_etag(if_match, etag):
+        raise PreconditionFailed("At least one of the pre-conditions you specified did not hold.")
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and _names_etag(if_none_match, etag):
+        raise NotModified("Not modified.")
+
+
+def _names_etag(header: str, etag: str) -> bool:
+    listed = {value.strip().removeprefix("W/").strip('"') for value in header.split(",")}
+    return "*" in listed or etag in listed
+
+
 def headers_of(row: StoredObject) -> dict[str, str]:
     hashes = f"crc32c={crc32c_b64(row.crc32c)}"
     if row.md5 is not None:
         hashes += f",md5={md5_b64(row.md5)}"
     headers = {
         "Content-Type": row.content_type or DEFAULT_CONTENT_TYPE,
-        "ETag": f'"{object_etag(row)}"',
+        # The JSON API sends the etag bare, as its metadata has it (clients compare them).
+        "ETag": object_etag(row),
         "Last-Modified": format_datetime(row.updated, usegmt=True),
         "Accept-Ranges": "bytes",
         "x-goog-hash": hashes,
@@ -85,8 +102,9 @@ def media_response(
     headers = headers_of(row)
     if etag is not None:
         headers["ETag"] = f'"{etag}"'
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match and if_none_match.strip() in (headers["ETag"], headers["ETag"][1:-1], "*"):
+    try:
+        check_etag_conditions(request, headers["ETag"].strip('"'))
+    except NotModified:
         return Response(status_code=304, headers={"ETag": headers["ETag"]})
     span = _byte_range(request.headers.get("range"), row.size)
     start, end = span if span is not None else (0, row.size)

@@ -13,7 +13,7 @@ from nimbus.api.body import parse_json_object
 from nimbus.api.deps import call, cloud_of, quick
 from nimbus.api.responses import json_response
 from nimbus.api.storage import views
-from nimbus.api.storage.media import media_response
+from nimbus.api.storage.media import check_etag_conditions, media_response
 from nimbus.api.storage.params import (
     Conditions,
     Generation,
@@ -25,6 +25,7 @@ from nimbus.api.storage.params import (
 from nimbus.api.storage.uploads import with_predefined_acl
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
+from nimbus.services.storage.acl import require_fine_grained
 from nimbus.services.storage.composition import SourceRef
 from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, Listing, ListQuery
 from nimbus.services.storage.preconditions import Preconditions
@@ -194,6 +195,7 @@ async def read_object(
     _, row = await quick(request, cloud.objects.get, caller, bucket, name, generation, conditions)
     if alt == "media":
         return media_response(request, cloud.blobs, row)
+    check_etag_conditions(request, views.object_etag(row))
     return _render(request, row, projection)
 
 
@@ -207,7 +209,8 @@ async def get_object_acl(
         return await read_object(
             request, caller, bucket, f"{name}/acl", generation, conditions, None, None
         )
-    _, row = await call(cloud_of(request).objects.get, caller, bucket, name, generation)
+    bucket_row, row = await call(cloud_of(request).objects.get, caller, bucket, name, generation)
+    require_fine_grained(bucket_row)
     items = views.acl_items(row.acl or [])
     return json_response({"kind": "storage#objectAccessControls", "items": items})
 

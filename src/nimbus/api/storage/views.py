@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
-from nimbus.core.clock import rfc3339
+from nimbus.core.clock import rfc3339, rfc3339_micros
 from nimbus.store.models import Bucket, HmacKey, StoredObject
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -110,7 +110,7 @@ def stored_object(base: str, row: StoredObject, *, full: bool = False) -> dict[s
         "contentDisposition": row.content_disposition,
         "contentLanguage": row.content_language,
         "cacheControl": row.cache_control,
-        "customTime": rfc3339(row.custom_time) if row.custom_time else None,
+        "customTime": rfc3339_micros(row.custom_time) if row.custom_time else None,
         "timeDeleted": rfc3339(row.time_deleted) if row.time_deleted else None,
         "metadata": row.custom_metadata or None,
         "temporaryHold": row.temporary_hold or None,

@@ -99,13 +99,14 @@ def apply_fields(bucket: Bucket, fields: dict[str, Any], *, replace: bool = Fals
                 raise InvalidArgument(f"Invalid publicAccessPrevention '{prevention}'.")
             bucket.extra = {**bucket.extra, "publicAccessPrevention": prevention}
     for key in ("acl", "defaultObjectAcl"):
-        if fields.get(key):
-            if bucket.uniform_access:
-                raise InvalidArgument(
-                    f"Cannot set {key} on bucket {bucket.name}: uniform bucket-level access "
-                    "is enabled."
-                )
-            bucket.extra = {**bucket.extra, key: validate_acl(fields[key])}
+        if key not in fields:
+            continue
+        if fields[key] and bucket.uniform_access:
+            raise InvalidArgument(
+                f"Cannot set {key} on bucket {bucket.name}: uniform bucket-level access is enabled."
+            )
+        # An empty list is a change too: it takes every entry away.
+        bucket.extra = {**bucket.extra, key: validate_acl(fields[key] or [])}
     passthrough = {k: v for k, v in fields.items() if k in PASSTHROUGH}
     if passthrough:
         merged = {**bucket.extra, **passthrough}

@@ -172,7 +172,9 @@ class Composition:
                 blob.size, blob.crc32c, None, blob_id=blob.blob_id, component_count=components
             )
         fields = {k: v for k, v in resource.items() if k not in ("crc32c", "md5Hash")}
-        spec = ObjectSpec(fields=fields, crc32c=resource.get("crc32c"))
+        # The destination is often the caller's copy of an object, with its old checksums:
+        # Cloud Storage does not hold a compose to them.
+        spec = ObjectSpec(fields=fields)
         return self.objects.insert(caller, bucket, name, content, spec, preconditions)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nimbus.blobs import StoredBlob
-from nimbus.core.errors import InvalidArgument
+from nimbus.core.errors import PermissionDenied
 from nimbus.services.storage.acl import validate_acl
 from nimbus.services.storage.checks import verify_checksums
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields, storage_class_for
@@ -73,8 +73,8 @@ def commit_generation(
     preconditions.check(
         previous.generation if previous else None, previous.metageneration if previous else None
     )
-    if previous is not None and (previous.temporary_hold or previous.event_based_hold):
-        raise InvalidArgument(f"Object '{name}' is under active hold and cannot be replaced.")
+    if previous is not None:
+        require_no_hold(previous)
     storage_class = storage_class_for(spec.fields, bucket.storage_class)
     row = StoredObject(
         bucket=bucket.name,
@@ -105,6 +105,16 @@ def commit_generation(
     usage.record_bytes(session, bucket, storage_class, content.size)
     session.flush()
     return row, released
+
+
+def require_no_hold(row: StoredObject) -> None:
+    """Cloud Storage's 403 for deleting or replacing a held object."""
+    for held, kind in ((row.temporary_hold, "Temporary"), (row.event_based_hold, "Event-Based")):
+        if held:
+            raise PermissionDenied(
+                f"Object '{row.bucket}/{row.name}' is under active {kind} hold and cannot be "
+                "deleted, overwritten or archived until hold is removed."
+            )
 
 
 def _initial_acl(bucket: Bucket, spec: ObjectSpec) -> list[dict[str, str]] | None:

@@ -17,7 +17,13 @@ from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.storage.access import authorized_bucket, bucket_target
 from nimbus.services.storage.acl import grants_read, require_fine_grained, validate_acl
 from nimbus.services.storage.errors import NoSuchKey
-from nimbus.services.storage.generations import Content, commit_generation, purge, retire
+from nimbus.services.storage.generations import (
+    Content,
+    commit_generation,
+    purge,
+    require_no_hold,
+    retire,
+)
 from nimbus.services.storage.listing import Listing, ListQuery, list_objects, session_fetch
 from nimbus.services.storage.names import validate_object_name
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields
@@ -220,8 +226,7 @@ class Objects:
             )
             row = find_generation(session, bucket, name, generation, for_update=True)
             preconditions.check(row.generation, row.metageneration)
-            if row.temporary_hold or row.event_based_hold:
-                raise InvalidArgument(f"Object '{name}' is under active hold.")
+            require_no_hold(row)
             if generation is None and row.live:
                 released = retire(session, self.usage, bucket_row, row, self.clock.now())
             else:
