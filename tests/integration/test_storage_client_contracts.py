@@ -106,3 +106,14 @@ def test_acls_cannot_be_read_on_a_uniform_bucket(storage_client: storage.Client)
         uniform.acl.reload()
     with pytest.raises(exceptions.BadRequest, match="uniform bucket-level access"):
         uniform.blob("o").acl.reload()
+
+
+def test_compose_can_delete_its_sources(bucket: storage.Bucket) -> None:
+    first, second = bucket.blob("part-1"), bucket.blob("part-2")
+    first.upload_from_string(b"one ")
+    second.upload_from_string(b"two")
+    # The destination is also a source: the new object survives its sources' deletion.
+    first.compose([first, second], delete_source_objects=True)
+
+    assert bucket.blob("part-1").download_as_bytes() == b"one two"
+    assert [blob.name for blob in bucket.list_blobs()] == ["part-1"]

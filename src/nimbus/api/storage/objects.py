@@ -3,6 +3,7 @@ rewrite and compose. Uploads are in ``uploads.py``."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -119,8 +120,17 @@ async def compose(
     body = await parse_json_object(request)
     sources = [_source_ref(item) for item in body.get("sourceObjects") or []]
     resource = body.get("destination") or {}
+    delete_sources = body.get("deleteSourceObjects", False)
+    if not isinstance(delete_sources, bool):
+        raise InvalidArgument("Invalid value for 'deleteSourceObjects': expected a boolean.")
     _, row = await call(
-        cloud_of(request).composition.compose, caller, bucket, name, sources, resource, conditions
+        partial(cloud_of(request).composition.compose, delete_sources=delete_sources),
+        caller,
+        bucket,
+        name,
+        sources,
+        resource,
+        conditions,
     )
     return _render(request, row, projection)
 

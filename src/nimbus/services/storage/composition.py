@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from nimbus.blobs import BlobStore, Checksums
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.storage.content import INLINE_LIMIT, read_bytes
+from nimbus.services.storage.errors import NoSuchKey
 from nimbus.services.storage.generations import Content
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.objects import Objects
@@ -139,7 +141,11 @@ class Composition:
         sources: list[SourceRef],
         resource: dict[str, Any],
         preconditions: Preconditions,
+        *,
+        delete_sources: bool = False,
     ) -> tuple[Bucket, StoredObject]:
+        """The composite, made from ``sources`` in order; with ``delete_sources`` the
+        generations read are deleted once it is made (never the new destination)."""
         if not 1 <= len(sources) <= MAX_COMPOSE_SOURCES:
             raise InvalidArgument(
                 f"A compose request takes 1 to {MAX_COMPOSE_SOURCES} source objects."
@@ -175,7 +181,20 @@ class Composition:
         # The destination is often the caller's copy of an object, with its old checksums:
         # Cloud Storage does not hold a compose to them.
         spec = ObjectSpec(fields=fields)
-        return self.objects.insert(caller, bucket, name, content, spec, preconditions)
+        made = self.objects.insert(caller, bucket, name, content, spec, preconditions)
+        if delete_sources:
+            self._delete_sources(caller, bucket, rows, made[1])
+        return made
+
+    def _delete_sources(
+        self, caller: Caller, bucket: str, rows: list[StoredObject], made: StoredObject
+    ) -> None:
+        for row in {(row.name, row.generation): row for row in rows}.values():
+            if (row.name, row.generation) == (made.name, made.generation):
+                continue
+            # A source that was the destination's previous generation may be gone already.
+            with contextlib.suppress(NoSuchKey):
+                self.objects.delete(caller, bucket, row.name, row.generation, Preconditions())
 
 
 def _inline_content(data: bytes, components: int) -> Content:
