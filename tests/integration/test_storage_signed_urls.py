@@ -1,4 +1,4 @@
-"""V4 signed URLs and HMAC keys through the official google-cloud-storage client, and
+"""V4 and V2 signed URLs and HMAC keys through the official google-cloud-storage client, and
 the XML API paths they use, checked over raw HTTP."""
 
 from __future__ import annotations
@@ -239,6 +239,72 @@ def test_disabled_account_and_deleted_key_stop_their_urls(
     assert httpx.get(url).status_code == 200
     assert owner.delete(f"{account}/keys/{signer.key_id}").status_code == 200
     _xml_error(httpx.get(url), 403, "SignatureDoesNotMatch")
+
+
+# -- V2 signed URLs (the client's default version) ------------------------------------------
+
+
+def _signed_v2(blob: storage.Blob, server: NimbusServer, signer: Signer, **kwargs: Any) -> str:
+    kwargs.setdefault("expiration", FIFTEEN_MINUTES)
+    url: str = blob.generate_signed_url(
+        api_access_endpoint=server.url, credentials=signer.credentials, **kwargs
+    )
+    assert "GoogleAccessId=" in url and "X-Goog-Signature" not in url
+    return url
+
+
+def test_v2_signed_get_and_put(
+    server: NimbusServer, bucket: storage.Bucket, signer: Signer
+) -> None:
+    blob = bucket.blob("v2/report final~1.txt")
+    blob.upload_from_string(b"version two", content_type="text/plain")
+    assert httpx.get(_signed_v2(blob, server, signer)).content == b"version two"
+    overridden = httpx.get(_signed_v2(blob, server, signer, response_type="text/csv"))
+    assert overridden.headers["content-type"] == "text/csv"
+    folded = _signed_v2(blob, server, signer, query_parameters={"userProject": "p"})
+    assert httpx.get(folded).content == b"version two"
+
+    put_url = _signed_v2(
+        bucket.blob("v2/new"), server, signer, method="PUT", content_type="text/plain",
+        headers={"x-goog-meta-colour": "blue"},
+    )  # fmt: skip
+    response = httpx.put(
+        put_url,
+        content=b"new",
+        headers={"Content-Type": "text/plain", "x-goog-meta-colour": "blue"},
+    )
+    assert response.status_code == 200, response.text
+    stored = bucket.get_blob("v2/new")
+    assert stored is not None and stored.metadata == {"colour": "blue"}
+    assert stored.download_as_bytes() == b"new"
+
+
+def test_v2_expired_and_tampered_urls_are_refused(
+    server: NimbusServer, bucket: storage.Bucket, signer: Signer
+) -> None:
+    bucket.blob("v2.txt").upload_from_string(b"real")
+    bucket.blob("v2.txu").upload_from_string(b"other")
+    expired = _signed_v2(bucket.blob("v2.txt"), server, signer, expiration=dt.timedelta(seconds=-5))
+    _xml_error(httpx.get(expired), 400, "ExpiredToken")
+
+    url = _signed_v2(bucket.blob("v2.txt"), server, signer)
+    expires = re.search(r"Expires=(\d+)", url)
+    assert expires is not None
+    tampered = {
+        "object name": url.replace("v2.txt", "v2.txu"),
+        "expiry": _replace_param(url, "Expires", str(int(expires.group(1)) + 60)),
+        "signature": _replace_param(url, "Signature", quote("A" * 344)),
+        "account": _replace_param(url, "GoogleAccessId", quote("other@x.iam.gserviceaccount.com")),
+    }
+    for what, bad in tampered.items():
+        response = httpx.get(bad)
+        assert response.status_code == 403, what
+        _xml_error(response, 403, "SignatureDoesNotMatch")
+    _xml_error(httpx.put(url, content=b"overwritten"), 403, "SignatureDoesNotMatch")
+    put_url = _signed_v2(bucket.blob("v2.txt"), server, signer, method="PUT", content_type="a/b")
+    wrong_type = httpx.put(put_url, content=b"overwritten", headers={"Content-Type": "c/d"})
+    _xml_error(wrong_type, 403, "SignatureDoesNotMatch")
+    assert bucket.blob("v2.txt").download_as_bytes() == b"real"
 
 
 # -- the XML paths without a signature ----------------------------------------------------------

@@ -18,12 +18,10 @@ from nimbus.services.storage.errors import (
     SignatureDoesNotMatch,
 )
 from nimbus.services.storage.hmac_keys import SigningSecret
-from nimbus.services.storage.signatures import (
+from nimbus.services.storage.signatures import SignedUrls, canonical_queries, hmac_signing_key
+from nimbus.services.storage.signed_requests import (
     SignedRequest,
-    SignedUrls,
-    canonical_queries,
     canonical_uri,
-    hmac_signing_key,
     signed_header_values,
 )
 

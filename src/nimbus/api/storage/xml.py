@@ -32,7 +32,7 @@ from nimbus.api.storage.writing import store_content
 from nimbus.api.storage.xml_errors import xml_error_response
 from nimbus.core.errors import NimbusError
 from nimbus.services.caller import Caller
-from nimbus.services.storage.signatures import SignedRequest
+from nimbus.services.storage.signed_requests import SignedRequest
 
 OBJECT = "/{bucket}/{name:path}"
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")

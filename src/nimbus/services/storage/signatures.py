@@ -31,10 +31,17 @@ from nimbus.services.caller import Caller
 from nimbus.services.iam.keys_crypto import public_key_of
 from nimbus.services.storage.errors import ExpiredToken, MalformedSignature, SignatureDoesNotMatch
 from nimbus.services.storage.hmac_keys import SigningSecret
+from nimbus.services.storage.signatures_v2 import is_v2, v2_signer
+from nimbus.services.storage.signed_requests import (
+    SIGNATURE,
+    Certificates,
+    SignedRequest,
+    canonical_uri,
+    signed_header_values,
+)
 
 RSA = "GOOG4-RSA-SHA256"
 HMAC = "GOOG4-HMAC-SHA256"
-SIGNATURE = "x-goog-signature"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 MAX_EXPIRES = 7 * 24 * 3600
 # A request dated further ahead than this is refused (clocks drift, not by hours).
@@ -44,38 +51,6 @@ _MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your Google secret key and signing method."
 )
-
-
-@dataclass(frozen=True)
-class SignedRequest:
-    """A request as it arrived. ``path`` is decoded (``/bucket/a b``); ``raw_path``, when
-    known, is the path exactly as sent, accepted too if the signer encoded it so."""
-
-    method: str
-    path: str
-    query: tuple[tuple[str, str], ...]
-    headers: tuple[tuple[str, str], ...]
-    raw_path: str | None = None
-
-    @classmethod
-    def of(
-        cls,
-        method: str,
-        path: str,
-        query: Iterable[tuple[str, str]],
-        headers: Iterable[tuple[str, str]],
-        raw_path: str | None = None,
-    ) -> SignedRequest:
-        return cls(method.upper(), path, tuple(query), tuple(headers), raw_path)
-
-    def param(self, name: str) -> str | None:
-        """A query parameter by case-insensitive name (the first, if repeated)."""
-        wanted = name.lower()
-        return next((v for k, v in self.query if k.lower() == wanted), None)
-
-    @property
-    def is_signed(self) -> bool:
-        return self.param(SIGNATURE) is not None or self.param("x-goog-algorithm") is not None
 
 
 @dataclass(frozen=True)
@@ -143,11 +118,6 @@ def parse_params(request: SignedRequest) -> V4Params:
     )
 
 
-def canonical_uri(path: str) -> str:
-    """Each path segment percent-encoded, RFC 3986 unreserved characters kept."""
-    return quote(path, safe="/~")
-
-
 def canonical_queries(query: Iterable[tuple[str, str]]) -> list[str]:
     """The canonical query string: every parameter but the signature, encoded, sorted.
 
@@ -163,19 +133,6 @@ def canonical_queries(query: Iterable[tuple[str, str]]) -> list[str]:
     by_name = "&".join(f"{n}={v}" for n, v in sorted(pairs))
     by_text = "&".join(sorted(f"{n}={v}" for n, v in pairs))
     return [by_name] if by_name == by_text else [by_name, by_text]
-
-
-def signed_header_values(
-    headers: Iterable[tuple[str, str]], signed: tuple[str, ...]
-) -> dict[str, str]:
-    """The signed headers' values: trimmed, inner runs of whitespace collapsed,
-    repeated headers joined with commas."""
-    found: dict[str, list[str]] = {name: [] for name in signed}
-    for name, value in headers:
-        key = name.strip().lower()
-        if key in found:
-            found[key].append(" ".join(value.split()))
-    return {name: ",".join(values) for name, values in found.items()}
 
 
 def canonical_requests(request: SignedRequest, params: V4Params) -> list[str]:
@@ -211,12 +168,6 @@ def hmac_signature(secret: str, params: V4Params, to_sign: str) -> str:
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
-class Certificates(Protocol):
-    """Where RSA signatures are checked from (``iam.keys.Keys``)."""
-
-    def signing_certificates(self, email: str) -> list[str]: ...
-
-
 class HmacSecrets(Protocol):
     """Where HMAC signatures are checked from (``storage.hmac_keys.HmacKeys``)."""
 
@@ -236,8 +187,13 @@ class SignedUrls:
         ``SignatureDoesNotMatch`` (403); which key, account or check failed is not
         told, as on Google.
         """
-        params = parse_params(request)
         now = self.clock.now()
+        if is_v2(request) and request.param(SIGNATURE) is None:
+            email = v2_signer(request, self.keys, now)
+            if email is None:
+                raise SignatureDoesNotMatch(_MISMATCH)
+            return Caller(principal=f"serviceAccount:{email}")
+        params = parse_params(request)
         if now >= params.expiry:
             raise ExpiredToken(f"Request has expired: {params.expiry.isoformat()}.")
         if params.issued > now + SKEW:
