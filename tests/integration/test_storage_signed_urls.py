@@ -359,6 +359,57 @@ def test_xml_paths_shadow_no_other_route(server: NimbusServer, owner: Session) -
         assert "error" in response.json(), path
 
 
+def _keys(document: str) -> list[str]:
+    return re.findall(r"<Key>([^<]*)</Key>", document)
+
+
+def test_xml_listing_signed_and_by_token(
+    server: NimbusServer, owner: Session, bucket: storage.Bucket, signer: Signer
+) -> None:
+    for name in ("a/1.txt", "a/2.txt", "b & c.txt", "d.txt"):
+        bucket.blob(name).upload_from_string(name.encode())
+    for version in ("v2", "v4"):
+        url = bucket.generate_signed_url(
+            expiration=FIFTEEN_MINUTES, version=version, api_access_endpoint=server.url,
+            credentials=signer.credentials,
+        )  # fmt: skip
+        listed = httpx.get(url)
+        assert listed.status_code == 200, listed.text
+        assert listed.headers["content-type"].startswith("application/xml")
+        assert _keys(listed.text) == ["a/1.txt", "a/2.txt", "b &amp; c.txt", "d.txt"]
+        assert "<IsTruncated>false</IsTruncated>" in listed.text
+    _xml_error(httpx.get(f"{server.url}/{bucket.name}"), 403, "AccessDenied")
+    _xml_error(owner.get(f"{server.url}/no-such-bucket-{bucket.name}"), 404, "NoSuchBucket")
+
+    grouped = owner.get(f"{server.url}/{bucket.name}", params={"delimiter": "/"}).text
+    assert _keys(grouped) == ["b &amp; c.txt", "d.txt"]
+    assert "<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes>" in grouped
+
+    pages, marker = [], ""
+    while True:
+        page = owner.get(
+            f"{server.url}/{bucket.name}",
+            params={"max-keys": "2", "marker": marker, "delimiter": "/"},
+        ).text
+        pages.append(re.findall(r"<(?:Key|Prefix)>([^<]+)</(?:Key|Prefix)>", page))
+        found = re.search(r"<NextMarker>([^<]*)</NextMarker>", page)
+        if found is None:
+            break
+        marker = found.group(1).replace("&amp;", "&")
+    assert pages == [["b &amp; c.txt", "a/"], ["d.txt"]]
+
+    first = owner.get(f"{server.url}/{bucket.name}", params={"list-type": "2", "max-keys": "3"})
+    token = re.search(r"<NextContinuationToken>([^<]+)<", first.text)
+    assert token is not None and _keys(first.text) == ["a/1.txt", "a/2.txt", "b &amp; c.txt"]
+    rest = owner.get(
+        f"{server.url}/{bucket.name}",
+        params={"list-type": "2", "continuation-token": token.group(1)},
+    )
+    assert _keys(rest.text) == ["d.txt"] and "<KeyCount>1</KeyCount>" in rest.text
+    bad = owner.get(f"{server.url}/{bucket.name}", params={"max-keys": "many"})
+    _xml_error(bad, 400, "InvalidArgument")
+
+
 # -- HMAC keys --------------------------------------------------------------------------------
 
 

@@ -1,12 +1,12 @@
-"""The XML API's object paths, the ones V4 signed URLs use: ``GET``, ``HEAD``, ``PUT``
-and ``DELETE`` at ``/{bucket}/{object}``.
+"""The XML API's object paths, the ones signed URLs use: ``GET``, ``HEAD``, ``PUT``
+and ``DELETE`` at ``/{bucket}/{object}``, and the listing at ``GET /{bucket}``.
 
-A request carries a V4 signature in its query string, or a bearer token as on the
-JSON API, or nothing (the public: public objects only). It then does what the JSON API
-does, through the same services; only its errors look different (``xml_errors``).
+A request carries a V4 or V2 signature in its query string, or a bearer token as on
+the JSON API, or nothing (the public: public objects only). It then does what the JSON
+API does, through the same services; only its errors look different (``xml_errors``).
 
-These paths would catch any path of two segments, so they are added after every other
-route and never match a path whose first segment belongs to another API
+These paths would catch any path of one or two segments, so they are added after every
+other route and never match a path whose first segment belongs to another API
 (``/storage/...``, ``/v1/...``) or cannot be a bucket name. They cannot shadow a route,
 nor turn another route's 405 into a bucket lookup.
 """
@@ -30,11 +30,13 @@ from nimbus.api.storage.media import media_response
 from nimbus.api.storage.params import READ_SCOPES, WRITE_SCOPES
 from nimbus.api.storage.writing import store_content
 from nimbus.api.storage.xml_errors import xml_error_response
+from nimbus.api.storage.xml_listing import list_bucket
 from nimbus.core.errors import NimbusError
 from nimbus.services.caller import Caller
 from nimbus.services.storage.signed_requests import SignedRequest
 
 OBJECT = "/{bucket}/{name:path}"
+BUCKET = "/{bucket}"
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 # First segments never taken for a bucket, whatever routes exist: every Google API
 # root Nimbus serves or may serve, so adding one later cannot change a bucket's URL.
@@ -67,9 +69,12 @@ def first_segments(routes: Iterable[BaseRoute]) -> frozenset[str]:
     return frozenset(segments)
 
 
-def serves(bucket: str, name: str, reserved: frozenset[str]) -> bool:
-    """Whether ``/{bucket}/{name}`` is an object path of the XML API."""
-    return bool(name) and bucket not in reserved and _BUCKET.match(bucket) is not None
+def serves(bucket: str, name: str | None, reserved: frozenset[str]) -> bool:
+    """Whether ``/{bucket}/{name}`` is an object path of the XML API (``name`` None:
+    whether ``/{bucket}`` is a bucket's)."""
+    if name is not None and not name:
+        return False
+    return bucket not in reserved and _BUCKET.match(bucket) is not None
 
 
 class XmlRoute(APIRoute):
@@ -80,7 +85,8 @@ class XmlRoute(APIRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child = super().matches(scope)
         params = child.get("path_params", {}) if match is not Match.NONE else {}
-        if params and not serves(str(params["bucket"]), str(params["name"]), self.reserved):
+        name = params.get("name")
+        if params and not serves(str(params["bucket"]), name and str(name), self.reserved):
             return Match.NONE, {}
         return match, child
 
@@ -106,6 +112,7 @@ def install(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     endpoints = {"GET": get_object, "HEAD": head_object, "PUT": put_object, "DELETE": delete_object}
     for method, endpoint in endpoints.items():
         app.router.add_api_route(OBJECT, endpoint, methods=[method], route_class_override=Route)
+    app.router.add_api_route(BUCKET, list_objects, methods=["GET"], route_class_override=Route)
 
 
 async def _caller(request: Request, accepted: frozenset[str]) -> Caller:
@@ -147,6 +154,11 @@ async def get_object(bucket: str, name: str, request: Request) -> Response:
 async def head_object(bucket: str, name: str, request: Request) -> Response:
     """An object's headers, without its bytes."""
     return await _read(request, bucket, name, head=True)
+
+
+async def list_objects(bucket: str, request: Request) -> Response:
+    """The bucket's objects, a page at a time (``xml_listing``)."""
+    return await list_bucket(request, await _caller(request, READ_SCOPES), bucket)
 
 
 async def put_object(bucket: str, name: str, request: Request) -> Response:
