@@ -397,6 +397,8 @@ def test_xml_listing_signed_and_by_token(
             break
         marker = found.group(1).replace("&amp;", "&")
     assert pages == [["b &amp; c.txt", "a/"], ["d.txt"]]
+    before_prefix = owner.get(f"{server.url}/{bucket.name}", params={"prefix": "a/", "marker": "0"})
+    assert _keys(before_prefix.text) == ["a/1.txt", "a/2.txt"]
 
     first = owner.get(f"{server.url}/{bucket.name}", params={"list-type": "2", "max-keys": "3"})
     token = re.search(r"<NextContinuationToken>([^<]+)<", first.text)

@@ -24,7 +24,12 @@ from nimbus.api.storage.xml_headers import xml_etag
 from nimbus.core.clock import rfc3339
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
-from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, Listing, ListQuery
+from nimbus.services.storage.listing import (
+    DEFAULT_MAX_RESULTS,
+    Listing,
+    ListQuery,
+    resume_after,
+)
 from nimbus.store.models import StoredObject
 
 _NAMESPACE = "http://doc.s3.amazonaws.com/2006-03-01"
@@ -38,21 +43,17 @@ def list_query(request: Request) -> ListQuery:
         raise InvalidArgument(f"Invalid max-keys '{max_keys}'.")
     delimiter = params.get("delimiter") or None
     after = params.get("start-after") or params.get("marker") or None
+    token = params.get("continuation-token") or None
+    prefix = params.get("prefix", "")
+    # A marker before the prefix starts nothing earlier than the prefix itself.
+    if token is None and after is not None and after >= prefix:
+        token = resume_after(after, delimiter)
     return ListQuery(
-        prefix=params.get("prefix", ""),
+        prefix=prefix,
         delimiter=delimiter,
-        start_offset=_past(after, delimiter) if after else None,
         max_results=min(int(max_keys) or DEFAULT_MAX_RESULTS, DEFAULT_MAX_RESULTS),
-        page_token=params.get("continuation-token") or None,
+        page_token=token,
     )
-
-
-def _past(marker: str, delimiter: str | None) -> str:
-    """The least name listed after ``marker``: past the whole group when the marker is
-    a common prefix, else just past the name (no name holds a NUL)."""
-    if delimiter and marker.endswith(delimiter):
-        return marker[:-1] + chr(ord(marker[-1]) + 1)
-    return marker + "\0"
 
 
 async def list_bucket(request: Request, caller: Caller, bucket: str) -> Response:

@@ -66,6 +66,14 @@ def encode_token(cursor: _Cursor) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def resume_after(name: str, delimiter: str | None = None) -> str:
+    """A page token that resumes a listing just past ``name``, or past every name under
+    it when it is a group (it ends with ``delimiter``)."""
+    if delimiter and name.endswith(delimiter):
+        return encode_token(_Cursor(_after_prefix(name), at=True))
+    return encode_token(_Cursor(name))
+
+
 def decode_token(token: str) -> _Cursor:
     try:
         data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
