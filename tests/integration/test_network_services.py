@@ -1,5 +1,6 @@
-"""In-network serving after a crash: a router left half-built (its namespace made, its
-addresses not yet) is skipped without binding anything, and served once it is set up."""
+"""In-network serving after a crash: a router left half-built (its namespace a bare
+file, or made without its addresses) is skipped without binding anything, and served
+once it is set up."""
 
 from __future__ import annotations
 
@@ -33,11 +34,20 @@ def _listening(netns: str) -> set[str]:
 
 def test_a_half_built_router_is_served_once_it_is_set_up(fabric: Fabric) -> None:
     router_ns = Names(fabric.tag).router_ns(NETWORK)
-    # What a kill -9 half-way through setting the router up leaves: its loopback up,
-    # its bridge and addresses not yet.
+    unused: Any = None  # the apps are made but never called here
+    # A kill -9 between making the namespace's file and mounting it.
+    namespaces.path_of(router_ns).parent.mkdir(parents=True, exist_ok=True)
+    namespaces.path_of(router_ns).touch()
+    services = NetworkServices(fabric.listen, unused, unused, Starlette())
+    try:
+        assert NETWORK in fabric.network_ids()
+        services.serve_existing([NETWORK])
+    finally:
+        services.close()
+    # A kill -9 half-way through setting the router up: its loopback up, its bridge and
+    # addresses not yet.
     namespaces.create(router_ns)
     subprocess.run(["ip", "netns", "exec", router_ns, "ip", "link", "set", "lo", "up"], check=True)
-    unused: Any = None  # the apps are made but never called here
     services = NetworkServices(fabric.listen, unused, unused, Starlette())
     try:
         services.serve_existing([NETWORK])

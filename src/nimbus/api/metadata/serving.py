@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 
 from nimbus.api.metadata.app import metadata_app
 from nimbus.api.metadata.dns import DnsProtocol
+from nimbus.net.errors import NetworkNotFound
 from nimbus.services.compute.internal_dns import InternalDns
 from nimbus.services.compute.metadata_server import (
     API_RELAY_PORT,
@@ -98,12 +99,12 @@ class NetworkServices:
 
     def serve_existing(self, network_ids: list[str]) -> None:
         """At start-up: serve the networks already on this host. A router a crash left
-        half-built has no metadata address yet; it is skipped, and served when the next
-        instance attached to it completes it."""
+        half-built (its namespace not yet mounted, or without its metadata address) is
+        skipped, and served when the next instance attached to it completes it."""
         for network_id in network_ids:
             try:
                 self.serve(network_id)
-            except OSError as error:
+            except (OSError, NetworkNotFound) as error:
                 log.warning("network %s is served once it is next set up: %s", network_id, error)
 
     async def _serve_dns(self, sock: socket.socket, protocol: DnsProtocol) -> None:
