@@ -22,13 +22,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-
 from nimbus.core.clock import Clock
 from nimbus.services.caller import Caller
-from nimbus.services.iam.keys_crypto import public_key_of
 from nimbus.services.storage.errors import ExpiredToken, MalformedSignature, SignatureDoesNotMatch
 from nimbus.services.storage.hmac_keys import SigningSecret
 from nimbus.services.storage.signatures_v2 import is_v2, v2_signer
@@ -36,7 +31,7 @@ from nimbus.services.storage.signed_requests import (
     SIGNATURE,
     Certificates,
     SignedRequest,
-    canonical_uri,
+    rsa_signed,
     signed_header_values,
 )
 
@@ -140,12 +135,9 @@ def canonical_requests(request: SignedRequest, params: V4Params) -> list[str]:
     values = signed_header_values(request.headers, params.signed_headers)
     headers = "".join(f"{name}:{values[name]}\n" for name in sorted(values))
     payload = values.get("x-goog-content-sha256") or UNSIGNED_PAYLOAD
-    uris = [canonical_uri(request.path)]
-    if request.raw_path and request.raw_path not in uris:
-        uris.append(request.raw_path)
     return [
         "\n".join([request.method, uri, query, headers, ";".join(params.signed_headers), payload])
-        for uri in uris
+        for uri in request.path_forms
         for query in canonical_queries(request.query)
     ]
 
@@ -215,17 +207,8 @@ class SignedUrls:
             signature = bytes.fromhex(params.signature)
         except ValueError:
             return None
-        for pem in self.keys.signing_certificates(params.signer):
-            public_key = public_key_of(pem)
-            for candidate in candidates:
-                try:
-                    public_key.verify(
-                        signature, candidate.encode(), padding.PKCS1v15(), hashes.SHA256()
-                    )
-                except InvalidSignature:
-                    continue
-                return params.signer
-        return None
+        signed = rsa_signed(self.keys, params.signer, signature, candidates)
+        return params.signer if signed else None
 
     def _hmac_signer(self, params: V4Params, candidates: list[str]) -> str | None:
         secret = self.hmac_keys.signing_secret(params.signer)

@@ -17,16 +17,11 @@ import binascii
 import datetime as dt
 from urllib.parse import urlencode
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-
-from nimbus.services.iam.keys_crypto import public_key_of
 from nimbus.services.storage.errors import ExpiredToken, MalformedSignature
 from nimbus.services.storage.signed_requests import (
     Certificates,
     SignedRequest,
-    canonical_uri,
+    rsa_signed,
     signed_header_values,
 )
 
@@ -61,9 +56,6 @@ def strings_to_sign(request: SignedRequest, expires: str) -> list[str]:
     head = "\n".join(
         [request.method, header.get("content-md5", ""), header.get("content-type", ""), expires]
     )
-    paths = [canonical_uri(request.path)]
-    if request.raw_path and request.raw_path not in paths:
-        paths.append(request.raw_path)
     signed_query = sorted(
         (name.lower(), value.strip())
         for name, value in request.query
@@ -71,7 +63,7 @@ def strings_to_sign(request: SignedRequest, expires: str) -> list[str]:
     )
     resources = [
         resource
-        for path in paths
+        for path in request.path_forms
         for resource in ([path, f"{path}?{urlencode(signed_query)}"] if signed_query else [path])
     ]
     return [f"{head}\n{headers}{resource}" for resource in resources]
@@ -95,14 +87,4 @@ def v2_signer(request: SignedRequest, keys: Certificates, now: dt.datetime) -> s
     except (binascii.Error, ValueError):
         return None
     candidates = strings_to_sign(request, expires)
-    for pem in keys.signing_certificates(access_id):
-        public_key = public_key_of(pem)
-        for candidate in candidates:
-            try:
-                public_key.verify(
-                    signature, candidate.encode(), padding.PKCS1v15(), hashes.SHA256()
-                )
-            except InvalidSignature:
-                continue
-            return access_id
-    return None
+    return access_id if rsa_signed(keys, access_id, signature, candidates) else None

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from nimbus.services.iam.keys_crypto import public_key_of
+
 SIGNATURE = "x-goog-signature"
 
 
@@ -36,6 +42,14 @@ class SignedRequest:
         """A query parameter by case-insensitive name (the first, if repeated)."""
         wanted = name.lower()
         return next((v for k, v in self.query if k.lower() == wanted), None)
+
+    @property
+    def path_forms(self) -> list[str]:
+        """The path as a signer may have written it: canonically encoded, or as sent."""
+        forms = [canonical_uri(self.path)]
+        if self.raw_path and self.raw_path not in forms:
+            forms.append(self.raw_path)
+        return forms
 
     @property
     def is_signed(self) -> bool:
@@ -68,3 +82,19 @@ class Certificates(Protocol):
     """Where RSA signatures are checked from (``iam.keys.Keys``)."""
 
     def signing_certificates(self, email: str) -> list[str]: ...
+
+
+def rsa_signed(keys: Certificates, email: str, signature: bytes, candidates: list[str]) -> bool:
+    """Whether one of the account's keys made ``signature`` (PKCS#1 v1.5, SHA-256) over
+    one of the strings the request may have been signed as."""
+    for pem in keys.signing_certificates(email):
+        public_key = public_key_of(pem)
+        for candidate in candidates:
+            try:
+                public_key.verify(
+                    signature, candidate.encode(), padding.PKCS1v15(), hashes.SHA256()
+                )
+            except InvalidSignature:
+                continue
+            return True
+    return False
