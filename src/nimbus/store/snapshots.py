@@ -32,7 +32,10 @@ AnySelect = Select[*tuple[Any, ...]]
 class Prepared:
     """A SELECT compiled once: its SQL, its parameters' order, its columns' converters."""
 
-    def __init__(self, statement: AnySelect, dialect: Dialect) -> None:
+    def __init__(
+        self, statement: AnySelect, dialect: Dialect, keys: list[str] | None = None
+    ) -> None:
+        """``keys`` name the columns in the rows (default: the columns' own keys)."""
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
         self._names = list(compiled.positiontup or ())
@@ -43,7 +46,7 @@ class Prepared:
             for name in self._names
         ]
         columns = list(statement.selected_columns)
-        self.keys = [str(column.key) for column in columns]
+        self.keys = keys or [str(column.key) for column in columns]
         self._converters: list[_Converter] = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
@@ -69,12 +72,11 @@ class PreparedEntity(Generic[E]):
     """A SELECT of one model, whose rows come back as (detached) instances of it."""
 
     def __init__(self, model: type[E], statement: AnySelect, dialect: Dialect) -> None:
-        self.model = model
-        self.prepared = Prepared(statement, dialect)
         mapper = inspect(model)
-        self.prepared.keys = [
-            mapper.get_property_by_column(column).key for column in statement.selected_columns
-        ]
+        # Rows come back by attribute name, which is what the model's constructor takes.
+        attributes = [mapper.get_property_by_column(c).key for c in statement.selected_columns]
+        self.model = model
+        self.prepared = Prepared(statement, dialect, attributes)
 
 
 class Snapshot:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -28,10 +28,13 @@ from nimbus.services.storage.listing import Listing, ListQuery, list_objects, se
 from nimbus.services.storage.names import validate_object_name
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields
 from nimbus.services.storage.preconditions import Preconditions
-from nimbus.services.storage.quick_reads import QuickObjectReads
 from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, Project, StoredObject
+
+if TYPE_CHECKING:
+    # The short path reads through this module's statements, so it imports this one.
+    from nimbus.services.storage.quick_reads import QuickObjectReads
 
 
 class Objects:
@@ -170,7 +173,7 @@ class Objects:
     ) -> tuple[Bucket, StoredObject]:
         bucket_row = session.get(Bucket, bucket)
         row = (
-            session.scalars(_LIVE if generation is None else _GENERATION,
+            session.scalars(LIVE_GENERATION if generation is None else NAMED_GENERATION,
                             {"bucket": bucket, "name": name, "generation": generation}).first()
             if bucket_row is not None and not bucket_row.uniform_access
             else None
@@ -234,12 +237,13 @@ class Objects:
         self.release(released)
 
 
-_LIVE = select(StoredObject).where(
+# An object's live generation, and one generation by number (``find_generation``).
+LIVE_GENERATION = select(StoredObject).where(
     StoredObject.bucket == bindparam("bucket"),
     StoredObject.name == bindparam("name"),
     StoredObject.live,
 )
-_GENERATION = select(StoredObject).where(
+NAMED_GENERATION = select(StoredObject).where(
     StoredObject.bucket == bindparam("bucket"),
     StoredObject.name == bindparam("name"),
     StoredObject.generation == bindparam("generation"),
@@ -255,7 +259,7 @@ def find_generation(
     for_update: bool = False,
 ) -> StoredObject:
     """The live generation, or the one asked for; 404 if there is none."""
-    query = _LIVE if generation is None else _GENERATION
+    query = LIVE_GENERATION if generation is None else NAMED_GENERATION
     if for_update:
         query = query.with_for_update()
     params = {"bucket": bucket, "name": name, "generation": generation}

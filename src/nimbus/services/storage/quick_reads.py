@@ -19,6 +19,7 @@ from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.tokens import Tokens
 from nimbus.services.storage.access import bucket_target
 from nimbus.services.storage.listing import BatchShape, Listing, ListQuery, list_objects
+from nimbus.services.storage.objects import LIVE_GENERATION, NAMED_GENERATION
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
 from nimbus.store.models import Bucket, CustomRole, IamPolicy, Project, StoredObject
@@ -40,18 +41,8 @@ class QuickObjectReads:
         self._bucket = prepare(Bucket, Bucket.name == bindparam("name"))
         self._project = prepare(Project, Project.number == bindparam("number"))
         self._custom_role = prepare(CustomRole, CustomRole.name == bindparam("name"))
-        self._live = prepare(
-            StoredObject,
-            StoredObject.bucket == bindparam("bucket"),
-            StoredObject.name == bindparam("name"),
-            StoredObject.live.is_(True),
-        )
-        self._generation = prepare(
-            StoredObject,
-            StoredObject.bucket == bindparam("bucket"),
-            StoredObject.name == bindparam("name"),
-            StoredObject.generation == bindparam("generation"),
-        )
+        self._live = snapshots.prepare_query(StoredObject, LIVE_GENERATION)
+        self._generation = snapshots.prepare_query(StoredObject, NAMED_GENERATION)
         self._policies: dict[int, PreparedEntity[IamPolicy]] = {}
         self._batches: dict[BatchShape, PreparedEntity[StoredObject]] = {}
 
@@ -67,10 +58,9 @@ class QuickObjectReads:
     ) -> tuple[Bucket, StoredObject] | None:
         """What ``Objects.get`` returns, when this path can decide it; else None."""
         with self._snapshots.read() as snapshot:
-            caller = self._caller(snapshot, bearer, anonymous, accepted_scopes)
-            if caller is None:
-                return None
-            bucket_row = self._authorized(snapshot, caller, bucket, "storage.objects.get")
+            bucket_row = self._readable_bucket(
+                snapshot, bearer, anonymous, accepted_scopes, bucket, "storage.objects.get"
+            )
             if bucket_row is None:
                 return None
             if generation is None:
@@ -98,10 +88,9 @@ class QuickObjectReads:
     ) -> Listing | None:
         """What ``Objects.list_objects`` returns, when this path can decide it; else None."""
         with self._snapshots.read() as snapshot:
-            caller = self._caller(snapshot, bearer, anonymous, accepted_scopes)
-            if caller is None:
-                return None
-            bucket_row = self._authorized(snapshot, caller, bucket, "storage.objects.list")
+            bucket_row = self._readable_bucket(
+                snapshot, bearer, anonymous, accepted_scopes, bucket, "storage.objects.list"
+            )
             if bucket_row is None:
                 return None
 
@@ -120,17 +109,21 @@ class QuickObjectReads:
         with self._snapshots.read() as snapshot:
             return self._authorized(snapshot, caller, bucket, permission)
 
-    def _caller(
+    def _readable_bucket(
         self,
         snapshot: Snapshot,
         bearer: Credentials,
         anonymous: Caller,
         accepted_scopes: frozenset[str],
-    ) -> Caller | None:
+        bucket: str,
+        permission: str,
+    ) -> Bucket | None:
+        """The bucket, if the request's caller (whose token's scopes admit the API)
+        holds ``permission`` on it."""
         caller = anonymous if bearer is None else self._tokens.access_token_in(snapshot, bearer)
         if caller is None or (caller.scopes and caller.scopes.isdisjoint(accepted_scopes)):
             return None
-        return caller
+        return self._authorized(snapshot, caller, bucket, permission)
 
     def _authorized(
         self, snapshot: Snapshot, caller: Caller, bucket: str, permission: str
