@@ -40,12 +40,18 @@ async def current_caller(request: Request) -> Caller:
     cloud = request.app.state.cloud
     if not header:
         return anonymous_caller(request)
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(header)
+    if token is None:
         raise Unauthenticated(
             "Request had invalid authentication credentials. Expected OAuth 2 access token."
         )
-    return await quick(request, cloud.tokens.authenticate, token.strip(), jwt_audiences(request))
+    return await quick(request, cloud.tokens.authenticate, token, jwt_audiences(request))
+
+
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header; None for any other kind."""
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def require_scope(caller: Caller, accepted: frozenset[str]) -> None:

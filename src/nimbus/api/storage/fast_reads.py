@@ -18,7 +18,13 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from nimbus.api.auth import anonymous_caller, base_url, current_caller, require_scope
+from nimbus.api.auth import (
+    anonymous_caller,
+    base_url,
+    bearer_token,
+    current_caller,
+    require_scope,
+)
 from nimbus.api.deps import cloud_of, quick
 from nimbus.api.errors import error_response
 from nimbus.api.responses import json_response
@@ -29,12 +35,13 @@ from nimbus.api.storage.params import READ_SCOPES
 from nimbus.api.storage.views import object_etag
 from nimbus.core.errors import NimbusError
 from nimbus.services.cloud import Cloud
-from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, ListQuery
+from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, ListQuery, page_size
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.store.models import StoredObject
 
 _PATH = re.compile(r"^/(download/)?storage/v1/b/([^/]+)/o/(.+)$", re.DOTALL)
 _LIST_PATH = re.compile(r"^/storage/v1/b/([^/]+)/o$")
+_PROJECTIONS = (None, "full", "noAcl")
 _CONDITIONS = {
     "ifGenerationMatch": "if_generation_match",
     "ifGenerationNotMatch": "if_generation_not_match",
@@ -144,10 +151,8 @@ def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if header is None:
         return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return _UNUSABLE
-    return token.strip()
+    token = bearer_token(header)
+    return _UNUSABLE if token is None else token
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ def _params(scope: Scope, *, media_by_default: bool) -> _ReadParams | None:
         return None
     alt = query.get("alt", "media" if media_by_default else "json")
     projection = query.get("projection")
-    if alt not in ("media", "json") or projection not in (None, "full", "noAcl"):
+    if alt not in ("media", "json") or projection not in _PROJECTIONS:
         return None
     numbers: dict[str, int] = {}
     for key in ("generation", *_CONDITIONS):
@@ -204,7 +209,7 @@ def _list_params(scope: Scope) -> tuple[ListQuery, str | None] | None:
     max_results = query.get("maxResults", str(DEFAULT_MAX_RESULTS))
     if (
         not set(query) <= _LIST_ACCEPTED
-        or projection not in (None, "full", "noAcl")
+        or projection not in _PROJECTIONS
         or versions is None
         or trailing is None
         or not max_results.isdigit()
@@ -218,7 +223,7 @@ def _list_params(scope: Scope) -> tuple[ListQuery, str | None] | None:
         match_glob=query.get("matchGlob"),
         versions=versions,
         include_trailing_delimiter=trailing,
-        max_results=min(int(max_results) or DEFAULT_MAX_RESULTS, DEFAULT_MAX_RESULTS),
+        max_results=page_size(int(max_results)),
         page_token=query.get("pageToken"),
     )
     return listing, projection

@@ -28,7 +28,7 @@ from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.storage.acl import require_fine_grained
 from nimbus.services.storage.composition import SourceRef
-from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, Listing, ListQuery
+from nimbus.services.storage.listing import Listing, ListQuery, page_size
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.wire.storage import Objects
 
@@ -172,7 +172,7 @@ async def list_objects(
         match_glob=match_glob,
         versions=versions,
         include_trailing_delimiter=include_trailing_delimiter,
-        max_results=min(max_results or DEFAULT_MAX_RESULTS, DEFAULT_MAX_RESULTS),
+        max_results=page_size(max_results),
         page_token=page_token,
     )
     listing = await call(cloud_of(request).objects.list_objects, caller, bucket, query)

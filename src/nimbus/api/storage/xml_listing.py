@@ -28,6 +28,7 @@ from nimbus.services.storage.listing import (
     DEFAULT_MAX_RESULTS,
     Listing,
     ListQuery,
+    page_size,
     resume_after,
 )
 from nimbus.store.models import StoredObject
@@ -51,7 +52,7 @@ def list_query(request: Request) -> ListQuery:
     return ListQuery(
         prefix=prefix,
         delimiter=delimiter,
-        max_results=min(int(max_keys) or DEFAULT_MAX_RESULTS, DEFAULT_MAX_RESULTS),
+        max_results=page_size(int(max_keys)),
         page_token=token,
     )
 

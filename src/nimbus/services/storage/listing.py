@@ -27,6 +27,11 @@ DEFAULT_MAX_RESULTS = 1000
 _BATCH = 256
 
 
+def page_size(max_results: int | None) -> int:
+    """``maxResults`` as served: unset or 0 is the default, more is capped at it."""
+    return min(max_results or DEFAULT_MAX_RESULTS, DEFAULT_MAX_RESULTS)
+
+
 @dataclass(frozen=True)
 class ListQuery:
     prefix: str = ""
