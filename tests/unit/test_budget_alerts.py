@@ -24,13 +24,12 @@ from nimbus.services.billing.budget_periods import (
     previous_period,
 )
 from nimbus.services.billing.budget_webhooks import WebhookSender
-from nimbus.services.caller import Caller
 from nimbus.services.cloud import Cloud
-from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.resourcemanager.projects import ProjectSpec
 from nimbus.settings import ServerSettings
 from nimbus.store.models import Budget, BudgetAlert
 from tests.clocks import ManualClock
+from tests.unit.cloud_owner import owner_of
 
 START = dt.datetime(2026, 3, 11, 12, 0, tzinfo=dt.UTC)
 UTC = dt.UTC
@@ -87,16 +86,8 @@ def world(tmp_path: Path) -> Iterator[tuple[Cloud, ManualClock, FakeSpend, Posts
     cloud.close()
 
 
-def _owner(cloud: Cloud) -> Caller:
-    with cloud.db.read() as session:
-        policy = cloud.policies.read(
-            session, hierarchy.org_key(hierarchy.organization(session).number)
-        )
-    return Caller(principal=policy.bindings[0].members[0])
-
-
 def _budget(cloud: Cloud, **fields: Any) -> str:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     project = cloud.projects.create(owner, ProjectSpec("budgeted"))
     with cloud.db.read() as session:
         account = default_account_id(session)
@@ -232,7 +223,7 @@ def test_last_period_amount_and_scope(world: Any) -> None:
 def test_an_unlinked_project_is_out_of_the_accounts_budgets(world: Any) -> None:
     cloud, _, spend, _, alerts = world
     _budget(cloud)
-    cloud.billing_accounts.update_billing_info(_owner(cloud), "budgeted", None)
+    cloud.billing_accounts.update_billing_info(owner_of(cloud), "budgeted", None)
     spend.current = Decimal("500")
     assert alerts.run_once().recorded == 0
     assert spend.calls == []

@@ -10,7 +10,6 @@ from nimbus.controllers.disks import DiskController
 from nimbus.controllers.instances import InstanceController
 from nimbus.runtime.fake import FakeDriver
 from nimbus.runtime.fake_disks import MemoryDisks
-from nimbus.services.caller import Caller
 from nimbus.services.cloud import Cloud
 from nimbus.services.compute import usage
 from nimbus.services.compute.instance_requests import parse_instance
@@ -19,18 +18,11 @@ from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.resourcemanager.projects import ProjectSpec
 from nimbus.settings import ServerSettings
 from tests.clocks import ManualClock
+from tests.unit.cloud_owner import owner_of
 
 ZONE = "europe-west1-b"
 LINK = "http://nimbus/compute/v1/projects/use-project"
 START = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-
-def _owner(cloud: Cloud) -> Caller:
-    with cloud.db.read() as session:
-        policy = cloud.policies.read(
-            session, hierarchy.org_key(hierarchy.organization(session).number)
-        )
-    return Caller(principal=policy.bindings[0].members[0])
 
 
 def _cloud(data: Path, clock: ManualClock) -> tuple[Cloud, InstanceController, DiskController]:
@@ -61,7 +53,7 @@ def _lines(cloud: Cloud, end: dt.datetime) -> dict[tuple[str, str, str], usage.U
 def test_seconds_run_and_gigabytes_kept(tmp_path: Path) -> None:
     clock = ManualClock(START)
     cloud, instances, disks = _cloud(tmp_path, clock)
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.projects.create(owner, ProjectSpec("use-project"))
     body = {
         "name": "worker",

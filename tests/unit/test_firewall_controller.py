@@ -11,7 +11,6 @@ import pytest
 
 from nimbus.controllers.firewalls import FirewallController
 from nimbus.net.firewall import InstanceFirewall
-from nimbus.services.caller import Caller
 from nimbus.services.cloud import Cloud
 from nimbus.services.compute.done_operations import Target
 from nimbus.services.compute.instance_requests import parse_instance
@@ -20,6 +19,7 @@ from nimbus.services.operations import states
 from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.resourcemanager.projects import ProjectSpec
 from nimbus.settings import ServerSettings
+from tests.unit.cloud_owner import owner_of
 
 PROJECT = "fw-project"
 ZONE = "us-central1-a"
@@ -56,16 +56,8 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
     built.close()
 
 
-def _owner(cloud: Cloud) -> Caller:
-    with cloud.db.read() as session:
-        policy = cloud.policies.read(
-            session, hierarchy.org_key(hierarchy.organization(session).number)
-        )
-    return Caller(principal=policy.bindings[0].members[0])
-
-
 def _instance(cloud: Cloud, name: str, tags: list[str]) -> str:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     with cloud.db.read() as session:
         exists = hierarchy.find_project(session, PROJECT) is not None
     if not exists:
@@ -84,7 +76,7 @@ def _instance(cloud: Cloud, name: str, tags: list[str]) -> str:
 def _rule(cloud: Cloud, name: str, **fields: object) -> None:
     body = {"name": name, "allowed": [{"IPProtocol": "tcp", "ports": ["80"]}], **fields}
     target = Target(states.GLOBAL, "", f"{LINK}/global/firewalls/{name}")
-    cloud.firewalls.insert(_owner(cloud), PROJECT, body, target)
+    cloud.firewalls.insert(owner_of(cloud), PROJECT, body, target)
 
 
 def _names(firewall: InstanceFirewall) -> list[str]:
@@ -108,7 +100,7 @@ def test_each_change_is_applied_once_and_only_where_it_matters(cloud: Cloud) -> 
     assert "web-from-db" not in _names(host.firewalls[db])
 
     # The db instance loses its tag: the web instance no longer hears from it.
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.instances.set_tags(owner, InstanceRef(PROJECT, ZONE, "db"), [], None, LINK)
     assert controller.reconcile() == 1
     (entry,) = [e for e in host.firewalls[web].entries if e.name == "web-from-db"]
@@ -151,4 +143,4 @@ def test_without_a_fabric_there_is_nothing_to_apply(cloud: Cloud) -> None:
 
 
 def _address(cloud: Cloud, name: str) -> str:
-    return cloud.instances.get(_owner(cloud), InstanceRef(PROJECT, ZONE, name))[1].network_ip
+    return cloud.instances.get(owner_of(cloud), InstanceRef(PROJECT, ZONE, name))[1].network_ip

@@ -13,7 +13,6 @@ import pytest
 from nimbus.controllers.instances import InstanceController
 from nimbus.runtime.driver import Driver
 from nimbus.runtime.fake import BrokenImageDriver, CrashingDriver, FailingCreateDriver, FakeDriver
-from nimbus.services.caller import Caller
 from nimbus.services.cloud import Cloud
 from nimbus.services.compute.instance_requests import parse_instance
 from nimbus.services.compute.instances import InstanceRef
@@ -21,6 +20,7 @@ from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.resourcemanager.projects import ProjectSpec
 from nimbus.settings import ServerSettings
 from nimbus.store.models import Instance, Operation
+from tests.unit.cloud_owner import owner_of
 
 ZONE = "asia-east1-b"
 LINK = "http://nimbus/compute/v1/projects/ctl-project"
@@ -35,14 +35,6 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
     built.close()
 
 
-def _owner(cloud: Cloud) -> Caller:
-    with cloud.db.read() as session:
-        policy = cloud.policies.read(
-            session, hierarchy.org_key(hierarchy.organization(session).number)
-        )
-    return Caller(principal=policy.bindings[0].members[0])
-
-
 def _controller(cloud: Cloud, driver: Driver) -> InstanceController:
     """A controller over ``driver`` (the cloud's own is never started here)."""
     host = dataclasses.replace(cloud.host, driver=driver)
@@ -52,7 +44,7 @@ def _controller(cloud: Cloud, driver: Driver) -> InstanceController:
 
 
 def _insert(cloud: Cloud, name: str, machine_type: str = "e2-micro") -> Instance:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     with cloud.db.read() as session:
         exists = hierarchy.find_project(session, "ctl-project") is not None
     if not exists:
@@ -105,7 +97,7 @@ def test_an_instance_that_dies_is_terminated_and_can_start_again(cloud: Cloud) -
     controller.run_until_settled()
     controller.watch()
     assert _state(cloud, instance)[0] == "TERMINATED"
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.instances.start(owner, InstanceRef("ctl-project", ZONE, "fragile"), LINK)
     controller.run_until_settled()
     assert _state(cloud, instance)[0] == "RUNNING"

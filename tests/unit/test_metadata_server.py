@@ -16,10 +16,10 @@ from nimbus.services.caller import Caller
 from nimbus.services.cloud import Cloud
 from nimbus.services.compute.instance_requests import parse_instance
 from nimbus.services.compute.instances import InstanceRef
-from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.resourcemanager.projects import ProjectSpec
 from nimbus.settings import ServerSettings
 from nimbus.store.models import Instance
+from tests.unit.cloud_owner import owner_of
 
 ZONE = "europe-west1-b"
 FLAVOR = {"Metadata-Flavor": "Google"}
@@ -32,13 +32,6 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
     built.start()
     yield built
     built.close()
-
-
-def _owner(cloud: Cloud) -> Caller:
-    with cloud.db.read() as session:
-        key = hierarchy.org_key(hierarchy.organization(session).number)
-        policy = cloud.policies.read(session, key)
-    return Caller(principal=policy.bindings[0].members[0])
 
 
 def _instance(cloud: Cloud, owner: Caller, name: str, scopes: list[str]) -> Instance:
@@ -58,7 +51,7 @@ def _instance(cloud: Cloud, owner: Caller, name: str, scopes: list[str]) -> Inst
 
 @pytest.fixture
 def setup(cloud: Cloud) -> tuple[Cloud, Instance, Instance]:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.projects.create(owner, ProjectSpec("meta-project"))
     storage = "https://www.googleapis.com/auth/devstorage.read_write"
     return cloud, _instance(cloud, owner, "vm-a", [storage]), _instance(cloud, owner, "vm-b", [])
@@ -149,7 +142,7 @@ def test_wait_for_change_returns_on_a_change(setup: tuple[Cloud, Instance, Insta
                 "last_etag": first.headers["ETag"]},
     )  # fmt: skip
     assert timed_out.headers["ETag"] == first.headers["ETag"]
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     ref = InstanceRef("meta-project", ZONE, "vm-a")
     cloud.instances.set_metadata(owner, ref, [{"key": "k", "value": "v"}], None, LINK)
     changed = _get(

@@ -10,7 +10,8 @@ from nimbus.services.compute.instances import InstanceRef
 from nimbus.services.resourcemanager.projects import ProjectSpec
 from nimbus.store.models import Instance, Operation
 from tests.clocks import ManualClock
-from tests.unit.test_compute_usage import START, ZONE, _cloud, _owner
+from tests.unit.cloud_owner import owner_of
+from tests.unit.test_compute_usage import START, ZONE, _cloud
 
 LINK = "http://nimbus/compute/v1/projects/use-project"
 
@@ -18,7 +19,7 @@ LINK = "http://nimbus/compute/v1/projects/use-project"
 def test_preemptible_instances_are_taken_back_after_a_day(tmp_path: Path) -> None:
     clock = ManualClock(START)
     cloud, instances, disks = _cloud(tmp_path, clock)
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.projects.create(owner, ProjectSpec("use-project"))
     image = "projects/debian-cloud/global/images/family/debian-12"
     for name, scheduling in (

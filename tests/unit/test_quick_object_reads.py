@@ -15,7 +15,6 @@ from sqlalchemy import inspect
 
 from nimbus.services.caller import ANONYMOUS, Caller
 from nimbus.services.cloud import Cloud
-from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.storage.generations import Content
 from nimbus.services.storage.listing import ListQuery
 from nimbus.services.storage.object_fields import ObjectSpec
@@ -24,6 +23,7 @@ from nimbus.services.storage.quick_reads import QuickObjectReads
 from nimbus.settings import ServerSettings
 from nimbus.store.base import Base
 from nimbus.store.models import ServiceAccountKey, StoredObject
+from tests.unit.cloud_owner import owner_of
 
 SCOPES = frozenset({"https://www.googleapis.com/auth/cloud-platform"})
 BUCKET = "quick-reads"
@@ -41,14 +41,6 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
 def reads(cloud: Cloud) -> QuickObjectReads:
     assert cloud.quick_object_reads is not None
     return cloud.quick_object_reads
-
-
-def _owner(cloud: Cloud) -> Caller:
-    with cloud.db.read() as session:
-        policy = cloud.policies.read(
-            session, hierarchy.org_key(hierarchy.organization(session).number)
-        )
-    return Caller(principal=policy.bindings[0].members[0])
 
 
 def _put(cloud: Cloud, owner: Caller, name: str, data: bytes, **fields: object) -> StoredObject:
@@ -73,7 +65,7 @@ def _columns(row: Base) -> dict[str, object]:
 def test_a_granted_read_gives_the_rows_the_full_path_gives(
     cloud: Cloud, reads: QuickObjectReads
 ) -> None:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
     custom_time = dt.datetime(2030, 5, 1, 12, 0, 0, 123456, tzinfo=dt.UTC)
     _put(
@@ -100,7 +92,7 @@ def test_a_granted_read_gives_the_rows_the_full_path_gives(
 
 
 def test_a_named_generation_and_its_preconditions(cloud: Cloud, reads: QuickObjectReads) -> None:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET, "versioning": {"enabled": True}})
     first = _put(cloud, owner, "o", b"one")
     _put(cloud, owner, "o", b"two")
@@ -115,7 +107,7 @@ def test_a_named_generation_and_its_preconditions(cloud: Cloud, reads: QuickObje
 def test_what_it_cannot_grant_is_left_to_the_full_path(
     cloud: Cloud, reads: QuickObjectReads
 ) -> None:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
     _put(cloud, owner, "o", b"data")
     token = _token(cloud, owner.principal)
@@ -134,7 +126,7 @@ def test_what_it_cannot_grant_is_left_to_the_full_path(
 
 
 def test_a_disabled_key_stops_its_tokens_at_once(cloud: Cloud, reads: QuickObjectReads) -> None:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
     _put(cloud, owner, "o", b"data")
     with cloud.db.read() as session:
@@ -176,7 +168,7 @@ LISTINGS = [
 def test_listings_page_for_page_as_the_full_path(
     cloud: Cloud, reads: QuickObjectReads, query: ListQuery
 ) -> None:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET, "versioning": {"enabled": True}})
     for name in ("a/", "a/b.txt", "a/c/d.txt", "a/c/e.bin", "b", "b/f.txt", "a/b.txt", "z"):
         _put(cloud, owner, name, name.encode())
@@ -200,7 +192,7 @@ def test_listings_page_for_page_as_the_full_path(
 def test_a_listing_it_cannot_decide_is_left_to_the_full_path(
     cloud: Cloud, reads: QuickObjectReads
 ) -> None:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
     token = _token(cloud, owner.principal)
     stranger = _token(cloud, "user:stranger@example.com")

@@ -11,10 +11,10 @@ import pytest
 from nimbus.core.errors import PermissionDenied, Unauthenticated
 from nimbus.services.caller import Caller
 from nimbus.services.cloud import Cloud
-from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.resourcemanager.projects import ProjectSpec
 from nimbus.settings import ServerSettings
 from nimbus.wire.iam import Policy
+from tests.unit.cloud_owner import owner_of
 
 
 class MovableClock:
@@ -41,17 +41,8 @@ def cloud(tmp_path: Path, clock: MovableClock) -> Iterator[Cloud]:
     built.close()
 
 
-def _owner(cloud: Cloud) -> Caller:
-    with cloud.db.read() as session:
-        policy = cloud.policies.read(
-            session, hierarchy.org_key(hierarchy.organization(session).number)
-        )
-    member = policy.bindings[0].members[0] if policy.bindings else ""
-    return Caller(principal=member)
-
-
 def test_access_tokens_expire_after_an_hour(cloud: Cloud, clock: MovableClock) -> None:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     with cloud.db.write() as session:
         issued = cloud.tokens._issue(session, principal=owner.principal, scope="x")
     assert issued.expires_in == 3600
@@ -64,7 +55,7 @@ def test_access_tokens_expire_after_an_hour(cloud: Cloud, clock: MovableClock) -
 
 
 def test_time_bound_condition_grants_until_its_end(cloud: Cloud, clock: MovableClock) -> None:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.projects.create(owner, ProjectSpec("cond-project"))
     guest = Caller(principal="user:guest@example.com")
     end = clock.now() + dt.timedelta(hours=1)
@@ -88,7 +79,7 @@ def test_time_bound_condition_grants_until_its_end(cloud: Cloud, clock: MovableC
 
 
 def test_unknown_condition_expressions_grant_nothing(cloud: Cloud) -> None:
-    owner = _owner(cloud)
+    owner = owner_of(cloud)
     cloud.projects.create(owner, ProjectSpec("cond-other"))
     guest = Caller(principal="user:guest@example.com")
     policy = cloud.projects.get_iam_policy(owner, "cond-other", 3)
