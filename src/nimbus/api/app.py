@@ -29,6 +29,7 @@ from nimbus.api.storage import xml
 from nimbus.api.storage.batch import router as storage_batch_router
 from nimbus.api.storage.buckets import router as storage_buckets_router
 from nimbus.api.storage.fast_reads import FastObjectReads
+from nimbus.api.storage.fast_uploads import FastUploads
 from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
 from nimbus.api.storage.objects import router as storage_objects_router
 from nimbus.api.storage.uploads import router as storage_uploads_router
@@ -46,6 +47,7 @@ def create_app(cloud: Cloud) -> FastAPI:
     app.state.cloud = cloud
     errors.install(app)
     app.add_middleware(FastObjectReads)
+    app.add_middleware(FastUploads)
     app.add_middleware(PartialResponses)
     # Routes are matched in order, a few microseconds each: the storage data path, the
     # most frequent by far, goes first. Its paths share no prefix with the others.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -32,6 +31,13 @@ from nimbus.api.storage import views
 from nimbus.api.storage.media import check_etag_conditions, media_response
 from nimbus.api.storage.objects import listing_response
 from nimbus.api.storage.params import READ_SCOPES
+from nimbus.api.storage.short_params import (
+    CONDITIONS,
+    PROJECTIONS,
+    integers_in,
+    preconditions_in,
+    query_of,
+)
 from nimbus.api.storage.views import object_etag
 from nimbus.core.errors import NimbusError
 from nimbus.services.cloud import Cloud
@@ -41,13 +47,6 @@ from nimbus.store.models import StoredObject
 
 _PATH = re.compile(r"^/(download/)?storage/v1/b/([^/]+)/o/(.+)$", re.DOTALL)
 _LIST_PATH = re.compile(r"^/storage/v1/b/([^/]+)/o$")
-_PROJECTIONS = (None, "full", "noAcl")
-_CONDITIONS = {
-    "ifGenerationMatch": "if_generation_match",
-    "ifGenerationNotMatch": "if_generation_not_match",
-    "ifMetagenerationMatch": "if_metageneration_match",
-    "ifMetagenerationNotMatch": "if_metageneration_not_match",
-}
 _ACCEPTED = {
     "alt",
     "generation",
@@ -55,7 +54,7 @@ _ACCEPTED = {
     "userProject",
     "prettyPrint",
     "fields",
-    *_CONDITIONS,
+    *CONDITIONS,
 }
 
 
@@ -165,21 +164,17 @@ class _ReadParams:
 
 def _params(scope: Scope, *, media_by_default: bool) -> _ReadParams | None:
     """The request's parameters, or None to leave it to the router."""
-    query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+    query = query_of(scope)
     if not set(query) <= _ACCEPTED:
         return None
     alt = query.get("alt", "media" if media_by_default else "json")
     projection = query.get("projection")
-    if alt not in ("media", "json") or projection not in _PROJECTIONS:
+    numbers = integers_in(query, ("generation", *CONDITIONS))
+    if alt not in ("media", "json") or projection not in PROJECTIONS or numbers is None:
         return None
-    numbers: dict[str, int] = {}
-    for key in ("generation", *_CONDITIONS):
-        if key in query:
-            if not query[key].lstrip("-").isdigit():
-                return None
-            numbers[key] = int(query[key])
-    conditions = Preconditions(**{field: numbers.get(key) for key, field in _CONDITIONS.items()})
-    return _ReadParams(alt == "media", numbers.get("generation"), conditions, projection)
+    return _ReadParams(
+        alt == "media", numbers.get("generation"), preconditions_in(numbers), projection
+    )
 
 
 _LIST_ACCEPTED = {
@@ -202,14 +197,14 @@ _TRUTH = {"true": True, "1": True, "false": False, "0": False}
 
 def _list_params(scope: Scope) -> tuple[ListQuery, str | None] | None:
     """A listing's query and projection, or None to leave it to the router."""
-    query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+    query = query_of(scope)
     projection = query.get("projection")
     versions = _TRUTH.get(query.get("versions", "false").lower())
     trailing = _TRUTH.get(query.get("includeTrailingDelimiter", "false").lower())
     max_results = query.get("maxResults", str(DEFAULT_MAX_RESULTS))
     if (
         not set(query) <= _LIST_ACCEPTED
-        or projection not in _PROJECTIONS
+        or projection not in PROJECTIONS
         or versions is None
         or trailing is None
         or not max_results.isdigit()

@@ -69,12 +69,26 @@ async def upload(
     upload_id: UploadId = None,
     projection: Projection = None,
 ) -> Response:
-    content_type = request.headers.get("content-type", "")
     if upload_id:
         # Some clients (gcsfs) send the chunks of a session with POST.
         return await upload_chunk(bucket, request, upload_id, projection)
     if upload_type == "resumable":
         return await _start_resumable(bucket, request, caller, conditions, name)
+    return await simple_upload(request, caller, bucket, upload_type, name, conditions, projection)
+
+
+async def simple_upload(
+    request: Request,
+    caller: Caller,
+    bucket: str,
+    upload_type: str | None,
+    name: str | None,
+    conditions: Preconditions,
+    projection: str | None,
+) -> Response:
+    """A whole object in one request: ``uploadType=media`` or ``multipart``.
+    Both the routed handler and the short path (``fast_uploads``) answer with this."""
+    content_type = request.headers.get("content-type", "")
     if upload_type == "multipart" or content_type.startswith("multipart/"):
         reader = MultipartReader(request.stream(), boundary_of(content_type))
         metadata, media_type = await reader.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from nimbus.blobs import StoredBlob
@@ -38,12 +38,19 @@ class Content:
         return cls(blob.size, blob.crc32c, blob.md5, blob_id=blob.blob_id)
 
 
+_LIVE_FOR_UPDATE = (
+    select(StoredObject)
+    .where(
+        StoredObject.bucket == bindparam("bucket"),
+        StoredObject.name == bindparam("name"),
+        StoredObject.live,
+    )
+    .with_for_update()
+)
+
+
 def live_generation(session: Session, bucket: str, name: str) -> StoredObject | None:
-    return session.scalars(
-        select(StoredObject)
-        .where(StoredObject.bucket == bucket, StoredObject.name == name, StoredObject.live)
-        .with_for_update()
-    ).first()
+    return session.scalars(_LIVE_FOR_UPDATE, {"bucket": bucket, "name": name}).first()
 
 
 def next_generation(previous: StoredObject | None, now: dt.datetime) -> int:
@@ -58,18 +65,18 @@ def commit_generation(
     session: Session,
     usage: StorageUsage,
     bucket: Bucket,
+    previous: StoredObject | None,
     name: str,
     content: Content,
     spec: ObjectSpec,
     preconditions: Preconditions,
     now: dt.datetime,
 ) -> tuple[StoredObject, list[str]]:
-    """Insert the new live generation; return it and the blob ids now unreferenced.
-
-    The caller deletes those blobs after the transaction commits.
+    """Insert the new live generation over ``previous`` (the live one, read with
+    ``live_generation`` in this transaction); return it and the blob ids now
+    unreferenced. The caller deletes those blobs after the transaction commits.
     """
     verify_checksums(spec, content.crc32c, content.md5)
-    previous = live_generation(session, bucket.name, name)
     preconditions.check(
         previous.generation if previous else None, previous.metageneration if previous else None
     )
