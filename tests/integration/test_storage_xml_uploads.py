@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gzip
 import hashlib
 import re
 from pathlib import Path
@@ -99,6 +100,23 @@ def test_upload_chunks_concurrently_keeps_the_metadata_given_at_initiation(
     assert stored.metadata == {"key_a": "value_a", "key_b": "value_b"}
     assert stored.storage_class == "NEARLINE"
     assert stored.content_type == "application/x-parts"
+    assert stored.download_as_bytes() == data
+
+
+def test_upload_chunks_concurrently_of_gzip_content_is_served_decompressed(
+    bucket: storage.Bucket, tmp_path: Path
+) -> None:
+    data = _data(PART + 4096)
+    path = tmp_path / "source.gz"
+    # Level 0 keeps the gzip stream bigger than one part.
+    path.write_bytes(gzip.compress(data, compresslevel=0))
+    blob = bucket.blob("mpu/encoded")
+    blob.content_encoding = "gzip"
+
+    transfer_manager.upload_chunks_concurrently(str(path), blob, chunk_size=PART, deadline=60)
+
+    stored = bucket.get_blob("mpu/encoded")
+    assert stored is not None and stored.content_encoding == "gzip"
     assert stored.download_as_bytes() == data
 
 
