@@ -84,8 +84,6 @@ class MultipartUploads:
         self, caller: Caller, bucket: str, name: str, resource: dict[str, Any]
     ) -> MultipartUpload:
         self._authorize(caller, bucket, name, CREATE)
-        # Checks the metadata now, so a bad header fails the initiation, not the end.
-        ObjectSpec.from_resource(resource)
         upload = MultipartUpload(
             upload_id=secrets.token_urlsafe(32),
             bucket=bucket,
