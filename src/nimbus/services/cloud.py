@@ -64,9 +64,10 @@ from nimbus.services.storage.quick_reads import QuickObjectReads
 from nimbus.services.storage.signatures import SignedUrls
 from nimbus.services.storage.uploads import Uploads
 from nimbus.services.storage.usage import StorageUsage
+from nimbus.services.storage.xml_multipart import MultipartUploads
 from nimbus.settings import ServerSettings
 from nimbus.store.db import Database
-from nimbus.store.models import StoredObject
+from nimbus.store.models import MultipartPart, StoredObject
 
 
 def world_clock(settings: ServerSettings) -> Clock:
@@ -118,6 +119,7 @@ class Cloud:
     # Object reads without the ORM, on the embedded store only.
     quick_object_reads: QuickObjectReads | None
     uploads: Uploads
+    multipart_uploads: MultipartUploads
     composition: Composition
     lifecycle: Lifecycle
     hmac_keys: HmacKeys
@@ -239,6 +241,7 @@ class Cloud:
             objects=objects,
             quick_object_reads=quick_reads,
             uploads=Uploads(db, blobs, objects, clock),
+            multipart_uploads=MultipartUploads(db, blobs, objects, clock),
             composition=Composition(objects, blobs),
             lifecycle=Lifecycle(db, usage, clock, objects.release),
             hmac_keys=hmac_keys,
@@ -298,8 +301,16 @@ class Cloud:
 
     def _referenced_blobs(self, blob_ids: list[str]) -> set[str]:
         with self.db.read() as session:
-            found = session.scalars(
-                select(StoredObject.blob_id).where(StoredObject.blob_id.in_(blob_ids))
+            found = set(
+                session.scalars(
+                    select(StoredObject.blob_id).where(StoredObject.blob_id.in_(blob_ids))
+                )
+            )
+            # Parts of multipart uploads in progress are blobs no object names yet.
+            found.update(
+                session.scalars(
+                    select(MultipartPart.blob_id).where(MultipartPart.blob_id.in_(blob_ids))
+                )
             )
             return {blob_id for blob_id in found if blob_id}
 

@@ -27,6 +27,7 @@ from nimbus.services.caller import Caller
 from nimbus.services.storage.acl import predefined
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.preconditions import Preconditions
+from nimbus.store.models import StoredObject
 
 router = APIRouter(prefix="/upload/storage/v1")
 UPLOAD = "/b/{bucket}/o"
@@ -158,7 +159,8 @@ def _parse_content_range(
     return start, end - start + 1, total
 
 
-def _incomplete(persisted: int) -> Response:
+def incomplete(persisted: int) -> Response:
+    """308: the session has ``persisted`` bytes and wants the rest."""
     headers = {"Content-Length": "0"}
     if persisted:
         headers["Range"] = f"bytes=0-{persisted - 1}"
@@ -173,6 +175,15 @@ async def upload_chunk(
     credential, as on Cloud Storage."""
     if not upload_id:
         raise RequiredField("Required parameter: upload_id")
+    made = await receive_chunk(request, bucket, upload_id)
+    if isinstance(made, int):
+        return incomplete(made)
+    return json_response(views.stored_object(base_url(request), made, full=projection == "full"))
+
+
+async def receive_chunk(request: Request, bucket: str, upload_id: str) -> StoredObject | int:
+    """Take a chunk (or answer a status query) of a session, for the JSON and the XML
+    API alike: the object once it is whole, else the number of bytes persisted."""
     uploads = cloud_of(request).uploads
     declared = request.headers.get("content-length")
     body_length = int(declared) if declared and declared.isdigit() else None
@@ -182,13 +193,11 @@ async def upload_chunk(
         raise InvalidArgument("The upload session belongs to another bucket.")
     if upload.finished_generation is not None:
         # A client whose last answer was lost asks again: it gets the object it made.
-        made = await call(uploads.finished_object, upload)
-        full = projection == "full"
-        return json_response(views.stored_object(base_url(request), made, full=full))
+        return await call(uploads.finished_object, upload)
     if start is None:
         start = upload.persisted
         if total is None or upload.persisted < total:
-            return _incomplete(upload.persisted)
+            return upload.persisted
     chunk = await call(uploads.begin_chunk, upload_id, start, total)
     try:
         async for data in request.stream():
@@ -198,10 +207,7 @@ async def upload_chunk(
         chunk.appender.abort()
         raise
     result = await call(uploads.end_chunk, chunk, persisted, expected)
-    if result.finished is None:
-        return _incomplete(result.persisted)
-    row = result.finished[1]
-    return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
+    return result.persisted if result.finished is None else result.finished[1]
 
 
 @router.delete(UPLOAD)

@@ -1,5 +1,7 @@
 """The XML API's object paths, the ones signed URLs use: ``GET``, ``HEAD``, ``PUT``
-and ``DELETE`` at ``/{bucket}/{object}``, and the listing at ``GET /{bucket}``.
+and ``DELETE`` at ``/{bucket}/{object}``, and the listing at ``GET /{bucket}``; ``POST``
+starts uploads (multipart: ``xml_multipart``, resumable: ``xml_resumable``), whose
+requests the other methods also route there by their query parameters.
 
 A request carries a V4 or V2 signature in its query string, or a bearer token as on
 the JSON API, or nothing (the public: public objects only). It then does what the JSON
@@ -23,19 +25,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from nimbus.api.auth import current_caller, require_scope
 from nimbus.api.deps import call, cloud_of
-from nimbus.api.storage import xml_headers
+from nimbus.api.storage import xml_headers, xml_multipart, xml_resumable
 from nimbus.api.storage.media import media_response
 from nimbus.api.storage.params import READ_SCOPES, WRITE_SCOPES
 from nimbus.api.storage.writing import store_content
+from nimbus.api.storage.xml_auth import xml_caller
 from nimbus.api.storage.xml_errors import xml_error_response
 from nimbus.api.storage.xml_listing import list_bucket
-from nimbus.core.errors import NimbusError
-from nimbus.services.caller import Caller
-from nimbus.services.storage.signed_requests import SignedRequest
+from nimbus.core.errors import InvalidArgument, NimbusError
 
 OBJECT = "/{bucket}/{name:path}"
+# Query parameters naming a multipart upload and a resumable session.
+MULTIPART_UPLOAD = "uploadId"
+SESSION = "upload_id"
 BUCKET = "/{bucket}"
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 # First segments never taken for a bucket, whatever routes exist: every Google API
@@ -109,31 +112,21 @@ def install(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     class Route(XmlRoute):
         reserved = RESERVED | {segment.lower() for segment in taken}
 
-    endpoints = {"GET": get_object, "HEAD": head_object, "PUT": put_object, "DELETE": delete_object}
+    endpoints = {
+        "GET": get_object,
+        "HEAD": head_object,
+        "PUT": put_object,
+        "POST": post_object,
+        "DELETE": delete_object,
+    }
     for method, endpoint in endpoints.items():
         app.router.add_api_route(OBJECT, endpoint, methods=[method], route_class_override=Route)
     app.router.add_api_route(BUCKET, list_objects, methods=["GET"], route_class_override=Route)
 
 
-async def _caller(request: Request, accepted: frozenset[str]) -> Caller:
-    """The signer of a signed URL, else the bearer token's principal, else the public."""
-    signed = SignedRequest.of(
-        request.method,
-        request.scope["path"],
-        request.query_params.multi_items(),
-        request.headers.items(),
-        raw_path=bytes(request.scope.get("raw_path") or b"").decode("latin-1") or None,
-    )
-    if signed.is_signed:
-        return await call(cloud_of(request).signed_urls.authenticate, signed)
-    caller = await current_caller(request)
-    require_scope(caller, accepted)
-    return caller
-
-
 async def _read(request: Request, bucket: str, name: str, *, head: bool) -> Response:
     cloud = cloud_of(request)
-    caller = await _caller(request, READ_SCOPES)
+    caller = await xml_caller(request, READ_SCOPES)
     generation = xml_headers.generation(request.query_params)
     conditions = xml_headers.preconditions(request.headers)
     _, row = await call(cloud.objects.get, caller, bucket, name, generation, conditions)
@@ -147,7 +140,9 @@ async def _read(request: Request, bucket: str, name: str, *, head: bool) -> Resp
 
 
 async def get_object(bucket: str, name: str, request: Request) -> Response:
-    """Read an object's bytes (``Range`` honoured)."""
+    """Read an object's bytes (``Range`` honoured), or list a multipart upload's parts."""
+    if MULTIPART_UPLOAD in request.query_params:
+        return await xml_multipart.list_parts(request, bucket, name)
     return await _read(request, bucket, name, head=False)
 
 
@@ -157,14 +152,23 @@ async def head_object(bucket: str, name: str, request: Request) -> Response:
 
 
 async def list_objects(bucket: str, request: Request) -> Response:
-    """The bucket's objects, a page at a time (``xml_listing``)."""
-    return await list_bucket(request, await _caller(request, READ_SCOPES), bucket)
+    """The bucket's objects, a page at a time (``xml_listing``), or with ``uploads`` its
+    multipart uploads in progress."""
+    if "uploads" in request.query_params:
+        return await xml_multipart.list_uploads(request, bucket)
+    return await list_bucket(request, await xml_caller(request, READ_SCOPES), bucket)
 
 
 async def put_object(bucket: str, name: str, request: Request) -> Response:
-    """Write a new generation from the body; metadata comes from the headers."""
+    """Write a new generation from the body; metadata comes from the headers. With
+    ``uploadId`` the body is a multipart upload's part; with ``upload_id``, a chunk of
+    a resumable session."""
+    if MULTIPART_UPLOAD in request.query_params:
+        return await xml_multipart.upload_part(request, bucket, name)
+    if SESSION in request.query_params:
+        return await xml_resumable.put_chunk(request, bucket)
     cloud = cloud_of(request)
-    caller = await _caller(request, WRITE_SCOPES)
+    caller = await xml_caller(request, WRITE_SCOPES)
     spec = xml_headers.object_spec(request.headers)
     conditions = xml_headers.preconditions(request.headers)
     await call(cloud.objects.authorize_write, caller, bucket, name)
@@ -175,10 +179,32 @@ async def put_object(bucket: str, name: str, request: Request) -> Response:
 
 
 async def delete_object(bucket: str, name: str, request: Request) -> Response:
-    """Delete the live generation (or the one ``generation`` names)."""
+    """Delete the live generation (or the one ``generation`` names), or abort a
+    multipart upload or cancel a resumable session."""
+    if MULTIPART_UPLOAD in request.query_params:
+        return await xml_multipart.abort(request, bucket, name)
+    if SESSION in request.query_params:
+        return await xml_resumable.cancel(request)
     cloud = cloud_of(request)
-    caller = await _caller(request, WRITE_SCOPES)
+    caller = await xml_caller(request, WRITE_SCOPES)
     generation = xml_headers.generation(request.query_params)
     conditions = xml_headers.preconditions(request.headers)
     await call(cloud.objects.delete, caller, bucket, name, generation, conditions)
     return Response(status_code=204)
+
+
+async def post_object(bucket: str, name: str, request: Request) -> Response:
+    """Start (``uploads``) or complete (``uploadId``) a multipart upload, or start a
+    resumable session (``x-goog-resumable: start``)."""
+    if "uploads" in request.query_params:
+        return await xml_multipart.initiate(request, bucket, name)
+    if MULTIPART_UPLOAD in request.query_params:
+        return await xml_multipart.complete(request, bucket, name)
+    if xml_resumable.is_start(request):
+        return await xml_resumable.start(request, bucket, name)
+    # Who asks is settled first: a signed URL missing its signed header is refused as such.
+    await xml_caller(request, WRITE_SCOPES)
+    raise InvalidArgument(
+        "A POST to an object starts an upload: it needs 'uploads', 'uploadId' or the "
+        "header 'x-goog-resumable: start'."
+    )

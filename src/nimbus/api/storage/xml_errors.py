@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from starlette.responses import Response
 
 from nimbus.api.storage.media import RangeNotSatisfiable
+from nimbus.api.storage.xml_multipart import MalformedXML
 from nimbus.core.errors import (
     AlreadyExists,
     Conflict,
@@ -37,11 +38,22 @@ from nimbus.services.storage.errors import (
     SignatureDoesNotMatch,
 )
 from nimbus.services.storage.preconditions import NotModified
+from nimbus.services.storage.xml_multipart import (
+    EntityTooSmall,
+    InvalidPart,
+    InvalidPartOrder,
+    NoSuchUpload,
+)
 
 # Most specific first: the first class the error is an instance of names it.
 _CODES: tuple[tuple[type[NimbusError], str], ...] = (
     (NoSuchKey, "NoSuchKey"),
     (NoSuchBucket, "NoSuchBucket"),
+    (NoSuchUpload, "NoSuchUpload"),
+    (InvalidPart, "InvalidPart"),
+    (InvalidPartOrder, "InvalidPartOrder"),
+    (EntityTooSmall, "EntityTooSmall"),
+    (MalformedXML, "MalformedXML"),
     (SignatureDoesNotMatch, "SignatureDoesNotMatch"),
     (ExpiredToken, "ExpiredToken"),
     (MalformedSignature, "AuthorizationQueryParametersError"),
@@ -77,7 +89,14 @@ def xml_error_response(error: NimbusError) -> Response:
     status = xml_status(error)
     if status == 304:
         return Response(status_code=304)
-    parts = [f"<Code>{xml_code(error)}</Code>", f"<Message>{escape(error.message)}</Message>"]
+    message = escape(error.message)
+    # Google's documents carry ``Details`` too; clients read it (the part uploader
+    # does, for every 400), so it is never left out.
+    parts = [
+        f"<Code>{xml_code(error)}</Code>",
+        f"<Message>{message}</Message>",
+        f"<Details>{message}</Details>",
+    ]
     if isinstance(error, SignatureDoesNotMatch) and error.string_to_sign:
         # As Google does: what the server signed, so the client can see what differs.
         parts.append(f"<StringToSign>{escape(error.string_to_sign)}</StringToSign>")

@@ -45,6 +45,12 @@ RESPONSE_OVERRIDES = {
 
 def object_spec(headers: Mapping[str, str]) -> ObjectSpec:
     """A ``PUT``'s headers as the resource fields of the new generation."""
+    return ObjectSpec.from_resource(object_resource(headers) | declared_checksums(headers))
+
+
+def object_resource(headers: Mapping[str, str]) -> dict[str, Any]:
+    """The object's metadata headers as resource fields (no checksums): what a ``PUT``,
+    a multipart initiation or a resumable start says the object will be."""
     resource: dict[str, Any] = {
         field: headers[name] for name, field in _FIELDS.items() if headers.get(name)
     }
@@ -53,10 +59,15 @@ def object_spec(headers: Mapping[str, str]) -> ObjectSpec:
     }
     if metadata:
         resource["metadata"] = metadata
-    resource |= declared_hashes(headers.get("x-goog-hash"))
+    return resource
+
+
+def declared_checksums(headers: Mapping[str, str]) -> dict[str, str]:
+    """``x-goog-hash`` and ``Content-MD5`` as the resource's ``crc32c``/``md5Hash``."""
+    fields = declared_hashes(headers.get("x-goog-hash"))
     if headers.get("content-md5"):
-        resource["md5Hash"] = headers["content-md5"]
-    return ObjectSpec.from_resource(resource)
+        fields["md5Hash"] = headers["content-md5"]
+    return fields
 
 
 def preconditions(headers: Mapping[str, str]) -> Preconditions:

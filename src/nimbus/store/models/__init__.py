@@ -32,6 +32,8 @@ from nimbus.store.models.resourcemanager import Organization, Project, ProjectSe
 from nimbus.store.models.storage import (
     Bucket,
     HmacKey,
+    MultipartPart,
+    MultipartUpload,
     ResumableUpload,
     StorageByteChange,
     StorageOperationCount,
@@ -57,6 +59,8 @@ __all__ = [
     "IamPolicy",
     "Image",
     "Instance",
+    "MultipartPart",
+    "MultipartUpload",
     "Network",
     "OAuthClient",
     "Operation",

@@ -117,6 +117,36 @@ class ResumableUpload(Base):
     finished_generation: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class MultipartUpload(Base):
+    """An XML API multipart upload: the object's name and metadata, fixed at initiation,
+    waiting for its parts (``MultipartPart``) and the request that assembles them."""
+
+    __tablename__ = "multipart_uploads"
+
+    upload_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[str] = mapped_column(ForeignKey("buckets.name", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(ObjectName)
+    principal: Mapped[str] = mapped_column(String(250))
+    resource: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
+    create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class MultipartPart(Base):
+    """One uploaded part; a part uploaded again under its number replaces it."""
+
+    __tablename__ = "multipart_parts"
+
+    upload_id: Mapped[str] = mapped_column(
+        ForeignKey("multipart_uploads.upload_id", ondelete="CASCADE"), primary_key=True
+    )
+    part_number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    blob_id: Mapped[str] = mapped_column(String(32), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    crc32c: Mapped[int] = mapped_column(BigInteger)
+    md5: Mapped[bytes] = mapped_column(LargeBinary)
+    updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class HmacKey(Base):
     __tablename__ = "hmac_keys"
 

@@ -1,0 +1,184 @@
+"""XML API multipart uploads, as ``transfer_manager.upload_chunks_concurrently`` and
+S3-era tools drive them:
+
+    POST   /{bucket}/{object}?uploads                       initiate → UploadId
+    PUT    /{bucket}/{object}?partNumber=N&uploadId=ID      a part → ETag
+    POST   /{bucket}/{object}?uploadId=ID                   complete (CompleteMultipartUpload)
+    DELETE /{bucket}/{object}?uploadId=ID                   abort → 204
+    GET    /{bucket}/{object}?uploadId=ID                   ListPartsResult
+    GET    /{bucket}?uploads                                ListMultipartUploadsResult
+
+Documents use the S3 namespace, which the client looks ``UploadId`` up in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+from fastapi import Request
+from starlette.responses import Response
+
+from nimbus.api.auth import base_url
+from nimbus.api.deps import call, cloud_of
+from nimbus.api.storage import xml_headers
+from nimbus.api.storage.params import WRITE_SCOPES
+from nimbus.api.storage.xml_auth import xml_caller
+from nimbus.blobs.checksums import crc32c_b64, md5_b64
+from nimbus.core.clock import rfc3339
+from nimbus.core.errors import InvalidArgument, PayloadTooLarge
+from nimbus.services.storage.object_fields import ObjectSpec
+from nimbus.services.storage.xml_multipart import part_etag
+
+_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
+# A completion names at most 10,000 parts of ~100 bytes each.
+_MAX_COMPLETION_BYTES = 2 * 1024 * 1024
+
+
+class MalformedXML(InvalidArgument):
+    """The request's XML is not a well-formed ``CompleteMultipartUpload``."""
+
+
+def _document(root: str, fields: list[tuple[str, str]], extra: str = "") -> Response:
+    body = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in fields)
+    text = (
+        f"<?xml version='1.0' encoding='UTF-8'?><{root} xmlns=\"{_NAMESPACE}\">"
+        f"{body}{extra}</{root}>"
+    )
+    return Response(text, media_type="application/xml; charset=UTF-8")
+
+
+async def initiate(request: Request, bucket: str, name: str) -> Response:
+    cloud = cloud_of(request)
+    caller = await xml_caller(request, WRITE_SCOPES)
+    resource = xml_headers.object_resource(request.headers)
+    upload = await call(cloud.multipart_uploads.initiate, caller, bucket, name, resource)
+    fields = [("Bucket", bucket), ("Key", name), ("UploadId", upload.upload_id)]
+    return _document("InitiateMultipartUploadResult", fields)
+
+
+async def upload_part(request: Request, bucket: str, name: str) -> Response:
+    cloud = cloud_of(request)
+    caller = await xml_caller(request, WRITE_SCOPES)
+    number = _part_number(request.query_params.get("partNumber"))
+    target = (bucket, name, request.query_params["uploadId"])
+    await call(cloud.multipart_uploads.authorize_part, caller, bucket, name, number)
+    declared = ObjectSpec.from_resource(xml_headers.declared_checksums(request.headers))
+    writer = cloud.blobs.create()
+    try:
+        async for chunk in xml_headers.verified_body(request.stream(), request.headers):
+            writer.write(chunk)
+        blob = await asyncio.to_thread(writer.finish)
+    except BaseException:
+        writer.abort()
+        raise
+    await call(cloud.multipart_uploads.put_part, caller, target, number, blob, declared)
+    hashes = f"crc32c={crc32c_b64(blob.crc32c)},md5={md5_b64(blob.md5)}"
+    return Response(status_code=200, headers={"ETag": part_etag(blob.md5), "x-goog-hash": hashes})
+
+
+async def complete(request: Request, bucket: str, name: str) -> Response:
+    cloud = cloud_of(request)
+    caller = await xml_caller(request, WRITE_SCOPES)
+    target = (bucket, name, request.query_params["uploadId"])
+    parts = _requested_parts(await _bounded_body(request))
+    conditions = xml_headers.preconditions(request.headers)
+    _, row = await call(cloud.multipart_uploads.complete, caller, target, parts, conditions)
+    etag = f'"{xml_headers.xml_etag(row)}"'
+    location = f"{base_url(request)}/{bucket}/{quote(name, safe='/~')}"
+    fields = [("Location", location), ("Bucket", bucket), ("Key", name), ("ETag", etag)]
+    response = _document("CompleteMultipartUploadResult", fields)
+    response.headers.update(xml_headers.written(row))
+    return response
+
+
+async def abort(request: Request, bucket: str, name: str) -> Response:
+    caller = await xml_caller(request, WRITE_SCOPES)
+    target = (bucket, name, request.query_params["uploadId"])
+    await call(cloud_of(request).multipart_uploads.abort, caller, target)
+    return Response(status_code=204)
+
+
+async def list_parts(request: Request, bucket: str, name: str) -> Response:
+    caller = await xml_caller(request, WRITE_SCOPES)
+    target = (bucket, name, request.query_params["uploadId"])
+    listing = await call(cloud_of(request).multipart_uploads.list_parts, caller, target)
+    parts = "".join(
+        "<Part>"
+        f"<PartNumber>{part.part_number}</PartNumber>"
+        f"<LastModified>{rfc3339(part.updated)}</LastModified>"
+        f"<ETag>{escape(part_etag(part.md5))}</ETag>"
+        f"<Size>{part.size}</Size>"
+        "</Part>"
+        for part in listing.parts
+    )
+    fields = [
+        ("Bucket", bucket),
+        ("Key", name),
+        ("UploadId", listing.upload.upload_id),
+        ("StorageClass", str(listing.upload.resource.get("storageClass", "STANDARD"))),
+        ("IsTruncated", "false"),
+    ]
+    return _document("ListPartsResult", fields, parts)
+
+
+async def list_uploads(request: Request, bucket: str) -> Response:
+    caller = await xml_caller(request, WRITE_SCOPES)
+    prefix = request.query_params.get("prefix", "")
+    rows = await call(cloud_of(request).multipart_uploads.list_uploads, caller, bucket, prefix)
+    uploads = "".join(
+        "<Upload>"
+        f"<Key>{escape(row.name)}</Key>"
+        f"<UploadId>{escape(row.upload_id)}</UploadId>"
+        f"<StorageClass>{escape(str(row.resource.get('storageClass', 'STANDARD')))}</StorageClass>"
+        f"<Initiated>{rfc3339(row.create_time)}</Initiated>"
+        "</Upload>"
+        for row in rows
+    )
+    fields = [("Bucket", bucket), ("Prefix", prefix), ("IsTruncated", "false")]
+    return _document("ListMultipartUploadsResult", fields, uploads)
+
+
+def _part_number(text: str | None) -> int:
+    if text is None or not text.isdigit():
+        raise InvalidArgument(f"Invalid part number '{text}'.")
+    return int(text)
+
+
+async def _bounded_body(request: Request) -> bytes:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_COMPLETION_BYTES:
+            raise PayloadTooLarge("The CompleteMultipartUpload document is too large.")
+    return body
+
+
+def _requested_parts(body: bytes) -> list[tuple[int, str]]:
+    """``(PartNumber, ETag)`` pairs of a ``CompleteMultipartUpload``, with or without
+    the S3 namespace."""
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        # Entities are never needed here and only serve expansion attacks.
+        raise MalformedXML("The XML you provided was not well-formed.")
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise MalformedXML("The XML you provided was not well-formed.") from exc
+    if _local(root.tag) != "CompleteMultipartUpload":
+        raise MalformedXML("The XML you provided was not a CompleteMultipartUpload.")
+    parts = []
+    for element in root:
+        if _local(element.tag) != "Part":
+            continue
+        values = {_local(child.tag): (child.text or "").strip() for child in element}
+        number, etag = values.get("PartNumber", ""), values.get("ETag")
+        if not number.isdigit() or etag is None:
+            raise MalformedXML("Each Part needs a PartNumber and an ETag.")
+        parts.append((int(number), etag))
+    return parts
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
