@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from nimbus.core.errors import InvalidArgument
 from nimbus.core.labels import validate_labels
-from nimbus.services.storage.acl import validate_acl
+from nimbus.services.storage.acl import resolve, validate_acl
 from nimbus.services.storage.locations import STORAGE_CLASSES, validate_storage_class
 from nimbus.store.models import Bucket
 from nimbus.wire.storage import Lifecycle
@@ -105,8 +105,10 @@ def apply_fields(bucket: Bucket, fields: dict[str, Any], *, replace: bool = Fals
             raise InvalidArgument(
                 f"Cannot set {key} on bucket {bucket.name}: uniform bucket-level access is enabled."
             )
-        # An empty list is a change too: it takes every entry away.
-        bucket.extra = {**bucket.extra, key: validate_acl(fields[key] or [])}
+        # An empty list is a change too: it takes every entry away. The object owner of
+        # a predefined default joins each object's ACL when the object is written.
+        entries = resolve(validate_acl(fields[key] or []), None, bucket.project_number)
+        bucket.extra = {**bucket.extra, key: entries}
     passthrough = {k: v for k, v in fields.items() if k in PASSTHROUGH}
     if passthrough:
         merged = {**bucket.extra, **passthrough}
