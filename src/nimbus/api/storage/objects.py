@@ -162,6 +162,7 @@ async def list_objects(
     include_trailing_delimiter: Annotated[bool, Query(alias="includeTrailingDelimiter")] = False,
     max_results: Annotated[int | None, Query(alias="maxResults")] = None,
     page_token: Annotated[str | None, Query(alias="pageToken")] = None,
+    filter: str | None = None,
     projection: Projection = None,
 ) -> Response:
     query = ListQuery(
@@ -174,6 +175,7 @@ async def list_objects(
         include_trailing_delimiter=include_trailing_delimiter,
         max_results=page_size(max_results),
         page_token=page_token,
+        filter=filter or None,
     )
     listing = await call(cloud_of(request).objects.list_objects, caller, bucket, query)
     return listing_response(request, listing, projection)

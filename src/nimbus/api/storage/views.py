@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.clock import rfc3339, rfc3339_micros
+from nimbus.services.storage.object_contexts import rendered as rendered_contexts
 from nimbus.store.models import Bucket, HmacKey, StoredObject
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -115,10 +116,12 @@ def stored_object(base: str, row: StoredObject, *, full: bool = False) -> dict[s
         "metadata": row.custom_metadata or None,
         "temporaryHold": row.temporary_hold or None,
         "eventBasedHold": row.event_based_hold or None,
+        "contexts": rendered_contexts(row.contexts),
     }
     body.update({key: value for key, value in optional.items() if value is not None})
     if full:
-        body["owner"] = {"entity": "project-owners"}
+        if row.owner is not None:
+            body["owner"] = {"entity": f"user-{row.owner}"}
         body["acl"] = acl_items(row.acl or [])
     return body
 

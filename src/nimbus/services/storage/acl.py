@@ -15,13 +15,27 @@ from nimbus.services.caller import ALL_USERS, Caller
 from nimbus.store.models import Bucket
 
 ROLES = ("READER", "WRITER", "OWNER")
+# Entities that depend on the object, filled in by ``resolve`` when it is written: its
+# owner (``user-EMAIL``), and the teams of its bucket's project.
+OBJECT_OWNER = "{owner}"
+PROJECT_OWNERS = "project-owners-{project}"
+PROJECT_EDITORS = "project-editors-{project}"
+PROJECT_VIEWERS = "project-viewers-{project}"
+_OWNER_FULL = {"entity": OBJECT_OWNER, "role": "OWNER"}
+# A new bucket's default object ACL: project team members by their roles.
+DEFAULT_OBJECT_ACL = [
+    {"entity": PROJECT_OWNERS, "role": "OWNER"},
+    {"entity": PROJECT_EDITORS, "role": "OWNER"},
+    {"entity": PROJECT_VIEWERS, "role": "READER"},
+]
+# Cloud Storage's predefined object ACLs: the object owner always gets OWNER.
 PREDEFINED_OBJECT = {
-    "private": [],
-    "projectPrivate": [],
-    "bucketOwnerRead": [],
-    "bucketOwnerFullControl": [],
-    "publicRead": [{"entity": "allUsers", "role": "READER"}],
-    "authenticatedRead": [{"entity": "allAuthenticatedUsers", "role": "READER"}],
+    "private": [_OWNER_FULL],
+    "projectPrivate": [*DEFAULT_OBJECT_ACL, _OWNER_FULL],
+    "bucketOwnerRead": [{"entity": PROJECT_OWNERS, "role": "READER"}, _OWNER_FULL],
+    "bucketOwnerFullControl": [{"entity": PROJECT_OWNERS, "role": "OWNER"}, _OWNER_FULL],
+    "publicRead": [{"entity": "allUsers", "role": "READER"}, _OWNER_FULL],
+    "authenticatedRead": [{"entity": "allAuthenticatedUsers", "role": "READER"}, _OWNER_FULL],
 }
 
 
@@ -48,6 +62,24 @@ def predefined(name: str) -> list[dict[str, str]]:
     if found is None:
         raise InvalidArgument(f"Invalid predefinedAcl '{name}'.")
     return [dict(entry) for entry in found]
+
+
+def resolve(
+    entries: list[dict[str, str]], owner: str | None, project_number: int
+) -> list[dict[str, str]]:
+    """``entries`` with the object's owner and project teams filled in; the owner's
+    entry is left out when there is none (an anonymous writer, a bucket default)."""
+    resolved: list[dict[str, str]] = []
+    for entry in entries:
+        entity = entry["entity"]
+        if entity == OBJECT_OWNER:
+            if owner is None:
+                continue
+            entity = f"user-{owner}"
+        entity = entity.replace("{project}", str(project_number))
+        if all(kept["entity"] != entity for kept in resolved):
+            resolved.append({"entity": entity, "role": entry["role"]})
+    return resolved
 
 
 def require_fine_grained(bucket: Bucket) -> None:

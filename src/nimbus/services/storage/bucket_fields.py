@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from nimbus.core.errors import InvalidArgument
 from nimbus.core.labels import validate_labels
-from nimbus.services.storage.acl import validate_acl
+from nimbus.services.storage import bucket_configs
+from nimbus.services.storage.acl import resolve, validate_acl
 from nimbus.services.storage.locations import STORAGE_CLASSES, validate_storage_class
 from nimbus.store.models import Bucket
 from nimbus.wire.storage import Lifecycle
@@ -16,12 +19,10 @@ from nimbus.wire.storage import Lifecycle
 # Fields the row models; everything else settable is kept in ``Bucket.extra``.
 MODELLED = {"labels", "versioning", "lifecycle", "storageClass", "iamConfiguration"}
 PASSTHROUGH = {
-    "autoclass",
     "billing",
     "cors",
     "customPlacementConfig",
     "defaultEventBasedHold",
-    "encryption",
     "hierarchicalNamespace",
     "logging",
     "objectRetention",
@@ -36,6 +37,12 @@ READ_ONLY = {
     "locationType", "etag", "timeCreated", "updated", "owner",
     "satisfiesPZS", "satisfiesPZI", "generation", "softDeleteTime", "hardDeleteTime",
 }  # fmt: skip
+# Kept too, with fields Cloud Storage fills in (see ``bucket_configs``).
+COMPLETED: dict[str, Callable[[Any, dict[str, Any] | None, dt.datetime], dict[str, Any]]] = {
+    "autoclass": bucket_configs.autoclass,
+    "encryption": bucket_configs.encryption,
+    "ipFilter": bucket_configs.ip_filter,
+}
 _ACTIONS = {"Delete", "SetStorageClass", "AbortIncompleteMultipartUpload"}
 
 
@@ -64,8 +71,12 @@ def validate_lifecycle(raw: Any) -> list[dict[str, Any]]:
     return rules
 
 
-def apply_fields(bucket: Bucket, fields: dict[str, Any], *, replace: bool = False) -> None:
-    """Set the fields given (patch), or every settable field (``replace``: update)."""
+def apply_fields(
+    bucket: Bucket, fields: dict[str, Any], now: dt.datetime, *, replace: bool = False
+) -> None:
+    """Set the fields given (patch), or every settable field (``replace``: update);
+    ``now`` stamps the times Cloud Storage records of a change."""
+    before = dict(bucket.extra or {})
     if replace:
         fields = {
             "labels": None,
@@ -105,8 +116,17 @@ def apply_fields(bucket: Bucket, fields: dict[str, Any], *, replace: bool = Fals
             raise InvalidArgument(
                 f"Cannot set {key} on bucket {bucket.name}: uniform bucket-level access is enabled."
             )
-        # An empty list is a change too: it takes every entry away.
-        bucket.extra = {**bucket.extra, key: validate_acl(fields[key] or [])}
+        # An empty list is a change too: it takes every entry away. The object owner of
+        # a predefined default joins each object's ACL when the object is written.
+        entries = resolve(validate_acl(fields[key] or []), None, bucket.project_number)
+        bucket.extra = {**bucket.extra, key: entries}
+    for key, complete in COMPLETED.items():
+        if key in fields:
+            value = fields[key]
+            extra = {k: v for k, v in bucket.extra.items() if k != key}
+            if value is not None:
+                extra[key] = complete(value, before.get(key), now)
+            bucket.extra = extra
     passthrough = {k: v for k, v in fields.items() if k in PASSTHROUGH}
     if passthrough:
         merged = {**bucket.extra, **passthrough}

@@ -47,7 +47,9 @@ class Buckets:
         if not isinstance(name, str) or not name:
             raise InvalidArgument("Required field 'name' is missing.", reason="required")
         validate_bucket_name(name)
-        location, location_type = resolve_location(resource.get("location"))
+        location, location_type = resolve_location(
+            resource.get("location"), resource.get("customPlacementConfig")
+        )
         now = self.clock.now()
         try:
             with self.db.write() as session:
@@ -73,7 +75,8 @@ class Buckets:
                     time_created=now,
                     updated=now,
                 )
-                apply_fields(bucket, {k: v for k, v in resource.items() if k != "storageClass"})
+                given = {k: v for k, v in resource.items() if k != "storageClass"}
+                apply_fields(bucket, given, now)
                 session.add(bucket)
                 session.merge(
                     IamPolicy(
@@ -134,9 +137,10 @@ class Buckets:
             location = fields.get("location")
             if location is not None and resolve_location(location)[0] != bucket.location:
                 raise InvalidArgument("A bucket's location cannot be changed.")
-            apply_fields(bucket, fields, replace=replace)
+            now = self.clock.now()
+            apply_fields(bucket, fields, now, replace=replace)
             bucket.metageneration += 1
-            bucket.updated = self.clock.now()
+            bucket.updated = now
             return project, bucket
 
     def delete(self, caller: Caller, name: str, preconditions: Preconditions) -> None:

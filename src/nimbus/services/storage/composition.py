@@ -16,6 +16,7 @@ from nimbus.services.caller import Caller
 from nimbus.services.storage.content import INLINE_LIMIT, read_bytes
 from nimbus.services.storage.errors import NoSuchKey
 from nimbus.services.storage.generations import Content
+from nimbus.services.storage.object_contexts import as_request
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.objects import Objects
 from nimbus.services.storage.preconditions import Preconditions
@@ -50,13 +51,23 @@ class SourceRef:
 
 
 def _inherited_fields(source: StoredObject, given: dict[str, Any]) -> dict[str, Any]:
-    """The destination's metadata: the source's, unless the request sets its own."""
+    """The destination's metadata: the source's, unless the request sets its own.
+    Contexts go along on their own: the source's, unless the request names some."""
+    contexts = {"contexts": given.get("contexts", as_request(source.contexts))}
     if any(key in given for key in _COPIED_FIELDS):
-        return dict(given)
+        return {**given, **contexts}
     inherited: dict[str, Any] = {
         key: getattr(source, column) for key, column in _COPIED_FIELDS.items()
     }
-    return {**inherited, **given}
+    return {**inherited, **given, **contexts}
+
+
+def _composed_contexts(sources: list[StoredObject]) -> dict[str, Any] | None:
+    """A composite keeps its sources' contexts; a later source's value wins."""
+    merged: dict[str, dict[str, str]] = {}
+    for row in sources:
+        merged.update(row.contexts or {})
+    return as_request(merged)
 
 
 class Composition:
@@ -178,6 +189,7 @@ class Composition:
                 blob.size, blob.crc32c, None, blob_id=blob.blob_id, component_count=components
             )
         fields = {k: v for k, v in resource.items() if k not in ("crc32c", "md5Hash")}
+        fields.setdefault("contexts", _composed_contexts(rows))
         # The destination is often the caller's copy of an object, with its old checksums:
         # Cloud Storage does not hold a compose to them.
         spec = ObjectSpec(fields=fields)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.blobs import StoredBlob
 from nimbus.core.errors import PermissionDenied
-from nimbus.services.storage.acl import validate_acl
+from nimbus.services.storage.acl import DEFAULT_OBJECT_ACL, OBJECT_OWNER, resolve, validate_acl
 from nimbus.services.storage.checks import verify_checksums
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields, storage_class_for
 from nimbus.services.storage.preconditions import Preconditions
@@ -102,8 +102,9 @@ def commit_generation(
         time_created=now,
         updated=now,
         time_storage_class_updated=now,
+        owner=spec.owner,
     )
-    apply_object_fields(row, spec.fields, replace=True)
+    apply_object_fields(row, spec.fields, replace=True, now=now)
     row.acl = _initial_acl(bucket, spec)
     released: list[str] = []
     if previous is not None:
@@ -125,13 +126,15 @@ def require_no_hold(row: StoredObject) -> None:
 
 
 def _initial_acl(bucket: Bucket, spec: ObjectSpec) -> list[dict[str, str]] | None:
-    """The ACL asked for, else the bucket's default object ACL (none on uniform buckets)."""
+    """The ACL asked for, else the bucket's default object ACL and the object's owner
+    as OWNER, as Cloud Storage gives it (none on uniform buckets)."""
     if bucket.uniform_access:
         return None
     if "acl" in spec.fields:
-        return validate_acl(spec.fields["acl"])
-    default = bucket.extra.get("defaultObjectAcl")
-    return validate_acl(default) if default else None
+        return resolve(validate_acl(spec.fields["acl"]), spec.owner, bucket.project_number)
+    default = bucket.extra.get("defaultObjectAcl", DEFAULT_OBJECT_ACL)
+    entries = [*validate_acl(default), {"entity": OBJECT_OWNER, "role": "OWNER"}]
+    return resolve(entries, spec.owner, bucket.project_number)
 
 
 def retire(

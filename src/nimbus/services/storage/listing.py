@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.errors import InvalidArgument
 from nimbus.core.globs import glob_to_regex
+from nimbus.services.storage.list_filter import parse_filter
 from nimbus.store.models import StoredObject
 
 DEFAULT_MAX_RESULTS = 1000
@@ -43,6 +44,8 @@ class ListQuery:
     include_trailing_delimiter: bool = False
     max_results: int = DEFAULT_MAX_RESULTS
     page_token: str | None = None
+    # Cloud Storage's ``filter`` on object contexts (see ``list_filter``).
+    filter: str | None = None
 
 
 @dataclass
@@ -95,6 +98,7 @@ def list_objects(fetch: Fetch, bucket: str, query: ListQuery) -> Listing:
     if query.delimiter is not None and query.delimiter == "":
         raise InvalidArgument("The delimiter cannot be empty.")
     glob = glob_to_regex(query.match_glob) if query.match_glob else None
+    chosen = parse_filter(query.filter) if query.filter else None
     listing = Listing()
     cursor = decode_token(query.page_token) if query.page_token else _start(query)
     seen_prefixes: set[str] = set()
@@ -117,7 +121,7 @@ def list_objects(fetch: Fetch, bucket: str, query: ListQuery) -> Listing:
                 cursor = _Cursor(_after_prefix(grouped), at=True)
                 break
             cursor = _Cursor(row.name, row.generation)
-            if glob is None or glob.fullmatch(row.name):
+            if (glob is None or glob.fullmatch(row.name)) and (chosen is None or chosen(row)):
                 listing.items.append(row)
         else:
             if len(rows) < _BATCH:

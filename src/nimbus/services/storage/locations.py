@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.locations.catalog import REGIONS
 
@@ -19,11 +21,17 @@ STORAGE_CLASSES = ("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE")
 # Accepted on input and reported as themselves, as Google still does.
 LEGACY_STORAGE_CLASSES = ("MULTI_REGIONAL", "REGIONAL", "DURABLE_REDUCED_AVAILABILITY")
 DEFAULT_LOCATION = "US"
+# A configurable dual-region: a multi-region and two of its regions as data locations.
+_REGIONS_OF_MULTI_REGION = {"US": "us-", "EU": "europe-", "ASIA": "asia-"}
 
 
-def resolve_location(location: str | None) -> tuple[str, str]:
-    """``(LOCATION, locationType)``; locations are reported upper case, as Google does."""
+def resolve_location(location: str | None, placement: Any = None) -> tuple[str, str]:
+    """``(LOCATION, locationType)``; locations are reported upper case, as Google does.
+    ``placement`` is the resource's ``customPlacementConfig``, if any."""
     upper = (location or DEFAULT_LOCATION).upper()
+    if placement is not None:
+        _check_data_locations(upper, placement)
+        return upper, "dual-region"
     if upper in MULTI_REGIONS:
         return upper, "multi-region"
     if upper in DUAL_REGIONS:
@@ -31,6 +39,26 @@ def resolve_location(location: str | None) -> tuple[str, str]:
     if upper.lower() in REGIONS:
         return upper, "region"
     raise InvalidArgument(f"Invalid location: '{location}'.", reason="invalid")
+
+
+def _check_data_locations(location: str, placement: Any) -> None:
+    regions = placement.get("dataLocations") if isinstance(placement, dict) else None
+    prefix = _REGIONS_OF_MULTI_REGION.get(location)
+    if prefix is None:
+        raise InvalidArgument(
+            f"Data locations can only be set on a multi-region location, not '{location}'.",
+        )
+    if (
+        not isinstance(regions, list)
+        or len(regions) != 2
+        or not all(isinstance(region, str) for region in regions)
+        or len({region.lower() for region in regions}) != 2
+        or not all(r.lower() in REGIONS and r.lower().startswith(prefix) for r in regions)
+    ):
+        raise InvalidArgument(
+            f"Invalid data locations {regions!r}: a dual-region in {location} takes two "
+            f"distinct regions of {location}."
+        )
 
 
 def validate_storage_class(storage_class: str | None, default: str = "STANDARD") -> str:

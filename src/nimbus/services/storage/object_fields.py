@@ -8,6 +8,7 @@ from typing import Any
 
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.storage.locations import validate_storage_class
+from nimbus.services.storage.object_contexts import apply_contexts
 from nimbus.store.models import StoredObject
 
 _TEXT_FIELDS = {
@@ -28,6 +29,8 @@ class ObjectSpec:
     # Checksums the client declared, base64, to be checked against the bytes.
     crc32c: str | None = None
     md5_hash: str | None = None
+    # The email of the writer, who owns the new generation (None when anonymous).
+    owner: str | None = None
 
     @classmethod
     def from_resource(cls, resource: dict[str, Any]) -> ObjectSpec:
@@ -50,8 +53,11 @@ def parse_time(value: Any, name: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def apply_object_fields(row: StoredObject, fields: dict[str, Any], *, replace: bool) -> None:
-    """Set metadata fields on a generation: all of them (``replace``) or those given."""
+def apply_object_fields(
+    row: StoredObject, fields: dict[str, Any], *, replace: bool, now: dt.datetime
+) -> None:
+    """Set metadata fields on a generation: all of them (``replace``) or those given;
+    ``now`` stamps the contexts changed."""
     for key, column in _TEXT_FIELDS.items():
         if replace or key in fields:
             value = fields.get(key)
@@ -78,6 +84,8 @@ def apply_object_fields(row: StoredObject, fields: dict[str, Any], *, replace: b
                 "customTime cannot be removed or set earlier than its current value."
             )
         row.custom_time = custom
+    if replace or "contexts" in fields:
+        row.contexts = apply_contexts(row.contexts, fields.get("contexts"), now, replace=replace)
     holds = (("temporaryHold", "temporary_hold"), ("eventBasedHold", "event_based_hold"))
     for key, column in holds:
         if key in fields and fields[key] is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,12 @@ from nimbus.core.errors import InvalidArgument, PermissionDenied, Unauthenticate
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.storage.access import authorized_bucket, bucket_target
-from nimbus.services.storage.acl import grants_read, require_fine_grained, validate_acl
+from nimbus.services.storage.acl import (
+    grants_read,
+    require_fine_grained,
+    resolve,
+    validate_acl,
+)
 from nimbus.services.storage.errors import NoSuchKey
 from nimbus.services.storage.generations import (
     Content,
@@ -83,6 +89,7 @@ class Objects:
     ) -> tuple[Bucket, StoredObject]:
         """Make the new generation visible. On any error the content's blob is deleted.
         ``along`` runs in the same transaction, once the generation is made."""
+        spec = dataclasses.replace(spec, owner=caller.email if caller.authenticated else None)
         try:
             with self.db.write() as session:
                 bucket_row = self._bucket_to_write(session, caller, bucket)
@@ -213,12 +220,13 @@ class Objects:
                 raise InvalidArgument(
                     "The storage class of an object changes only by rewriting it."
                 )
-            apply_object_fields(row, fields, replace=replace)
+            now = self.clock.now()
+            apply_object_fields(row, fields, replace=replace, now=now)
             if "acl" in fields:
                 require_fine_grained(bucket_row)
-                row.acl = validate_acl(fields["acl"])
+                row.acl = resolve(validate_acl(fields["acl"]), row.owner, bucket_row.project_number)
             row.metageneration += 1
-            row.updated = self.clock.now()
+            row.updated = now
             session.flush()
         self.usage.count(bucket_row, CLASS_A)
         return bucket_row, row

@@ -88,6 +88,10 @@ class StoredObject(Base):
     cache_control: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     custom_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     custom_metadata: Mapped[dict[str, str]] = mapped_column(JsonValue, default=dict)
+    # Object contexts: key -> {"value", "createTime", "updateTime"}.
+    contexts: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JsonValue, nullable=True)
+    # The email of the principal who wrote this generation (rendered "user-EMAIL").
+    owner: Mapped[str | None] = mapped_column(String(250), nullable=True)
     # Fine-grained access (ACL entries), honoured unless the bucket is uniform.
     acl: Mapped[list[dict[str, str]] | None] = mapped_column(JsonValue, nullable=True)
     temporary_hold: Mapped[bool] = mapped_column(Boolean, default=False)
