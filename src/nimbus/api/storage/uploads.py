@@ -48,8 +48,8 @@ async def _write(
     cloud = cloud_of(request)
     await quick(request, cloud.objects.authorize_write, caller, bucket, name)
     content = await store_content(cloud, stream)
-    _, row = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
-    return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
+    made = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
+    return json_response(views.stored_object(base_url(request), *made, full=projection == "full"))
 
 
 def with_predefined_acl(request: Request, resource: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +170,7 @@ async def upload_chunk(
         # A client whose last answer was lost asks again: it gets the object it made.
         made = await call(uploads.finished_object, upload)
         full = projection == "full"
-        return json_response(views.stored_object(base_url(request), made, full=full))
+        return json_response(views.stored_object(base_url(request), *made, full=full))
     if start is None:
         start = upload.persisted
         if total is None or upload.persisted < total:
@@ -186,8 +186,8 @@ async def upload_chunk(
     result = await call(uploads.end_chunk, chunk, persisted, expected)
     if result.finished is None:
         return _incomplete(result.persisted)
-    row = result.finished[1]
-    return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
+    full = projection == "full"
+    return json_response(views.stored_object(base_url(request), *result.finished, full=full))
 
 
 @router.delete(UPLOAD)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import ValidationError
@@ -10,11 +11,19 @@ from nimbus.core.errors import InvalidArgument
 from nimbus.core.labels import validate_labels
 from nimbus.services.storage.acl import validate_acl
 from nimbus.services.storage.locations import STORAGE_CLASSES, validate_storage_class
+from nimbus.services.storage.retention import set_policy
 from nimbus.store.models import Bucket
 from nimbus.wire.storage import Lifecycle
 
 # Fields the row models; everything else settable is kept in ``Bucket.extra``.
-MODELLED = {"labels", "versioning", "lifecycle", "storageClass", "iamConfiguration"}
+MODELLED = {
+    "labels",
+    "versioning",
+    "lifecycle",
+    "storageClass",
+    "iamConfiguration",
+    "retentionPolicy",
+}
 PASSTHROUGH = {
     "autoclass",
     "billing",
@@ -24,17 +33,17 @@ PASSTHROUGH = {
     "encryption",
     "hierarchicalNamespace",
     "logging",
-    "objectRetention",
-    "retentionPolicy",
     "rpo",
     "softDeletePolicy",
     "website",
 }
-# Echoed back by clients on update; ignored, as Cloud Storage does.
+# Echoed back by clients on update; ignored, as Cloud Storage does. Object retention
+# is chosen when the bucket is made (``enableObjectRetention``) and stays.
 READ_ONLY = {
     "kind", "id", "selfLink", "name", "projectNumber", "metageneration", "location",
     "locationType", "etag", "timeCreated", "updated", "owner",
     "satisfiesPZS", "satisfiesPZI", "generation", "softDeleteTime", "hardDeleteTime",
+    "objectRetention",
 }  # fmt: skip
 _ACTIONS = {"Delete", "SetStorageClass", "AbortIncompleteMultipartUpload"}
 
@@ -64,7 +73,9 @@ def validate_lifecycle(raw: Any) -> list[dict[str, Any]]:
     return rules
 
 
-def apply_fields(bucket: Bucket, fields: dict[str, Any], *, replace: bool = False) -> None:
+def apply_fields(
+    bucket: Bucket, fields: dict[str, Any], now: dt.datetime, *, replace: bool = False
+) -> None:
     """Set the fields given (patch), or every settable field (``replace``: update)."""
     if replace:
         fields = {
@@ -72,9 +83,11 @@ def apply_fields(bucket: Bucket, fields: dict[str, Any], *, replace: bool = Fals
             "versioning": None,
             "lifecycle": None,
             "iamConfiguration": None,
+            "retentionPolicy": None,
             **fields,
         }
-        bucket.extra = {}
+        kept = ("objectRetention", "retentionPolicy")
+        bucket.extra = {k: v for k, v in bucket.extra.items() if k in kept}
     if "labels" in fields:
         labels = dict(bucket.labels or {}) if not replace else {}
         for key, value in (fields["labels"] or {}).items():
@@ -87,6 +100,8 @@ def apply_fields(bucket: Bucket, fields: dict[str, Any], *, replace: bool = Fals
         bucket.versioning = bool((fields["versioning"] or {}).get("enabled", False))
     if "lifecycle" in fields:
         bucket.lifecycle_rules = validate_lifecycle(fields["lifecycle"])
+    if "retentionPolicy" in fields:
+        set_policy(bucket, fields["retentionPolicy"], now)
     if "storageClass" in fields and fields["storageClass"] is not None:
         bucket.storage_class = validate_storage_class(fields["storageClass"])
     if "iamConfiguration" in fields:

@@ -26,6 +26,7 @@ from nimbus.services.storage.bucket_fields import apply_fields
 from nimbus.services.storage.locations import resolve_location, validate_storage_class
 from nimbus.services.storage.names import validate_bucket_name
 from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.retention import lock_policy
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, IamPolicy, Project, StoredObject
 from nimbus.wire.iam import Policy, TestIamPermissionsResponse
@@ -41,8 +42,15 @@ class Buckets:
         self.clock = clock
 
     def insert(
-        self, caller: Caller, project_ref: str, resource: dict[str, Any]
+        self,
+        caller: Caller,
+        project_ref: str,
+        resource: dict[str, Any],
+        *,
+        object_retention: bool = False,
     ) -> tuple[Project, Bucket]:
+        """A new bucket; ``object_retention`` (``enableObjectRetention``) lets its objects
+        carry their own retention, for good."""
         name = resource.get("name")
         if not isinstance(name, str) or not name:
             raise InvalidArgument("Required field 'name' is missing.", reason="required")
@@ -68,12 +76,13 @@ class Buckets:
                     versioning=False,
                     lifecycle_rules=[],
                     uniform_access=False,
-                    extra={},
+                    extra={"objectRetention": {"mode": "Enabled"}} if object_retention else {},
                     metageneration=1,
                     time_created=now,
                     updated=now,
                 )
-                apply_fields(bucket, {k: v for k, v in resource.items() if k != "storageClass"})
+                fields = {k: v for k, v in resource.items() if k != "storageClass"}
+                apply_fields(bucket, fields, now)
                 session.add(bucket)
                 session.merge(
                     IamPolicy(
@@ -134,7 +143,24 @@ class Buckets:
             location = fields.get("location")
             if location is not None and resolve_location(location)[0] != bucket.location:
                 raise InvalidArgument("A bucket's location cannot be changed.")
-            apply_fields(bucket, fields, replace=replace)
+            now = self.clock.now()
+            apply_fields(bucket, fields, now, replace=replace)
+            bucket.metageneration += 1
+            bucket.updated = now
+            return project, bucket
+
+    def lock_retention_policy(
+        self, caller: Caller, name: str, metageneration: int
+    ) -> tuple[Project, Bucket]:
+        """Lock the policy for good (``ifMetagenerationMatch`` is required, as on Google)."""
+        with self.db.write() as session:
+            project, bucket = authorized_bucket(
+                session, self.authorizer, caller, name, "storage.buckets.update"
+            )
+            Preconditions(if_metageneration_match=metageneration).check(
+                bucket.metageneration, bucket.metageneration
+            )
+            lock_policy(bucket)
             bucket.metageneration += 1
             bucket.updated = self.clock.now()
             return project, bucket
