@@ -1,5 +1,5 @@
-"""Bucket retention policies (Bucket Lock) and object retention (Object Retention Lock),
-through the official google-cloud-storage client, as its system tests use them."""
+"""Bucket retention policies (Bucket Lock), object retention (Object Retention Lock) and
+moveTo, through the official google-cloud-storage client, as its system tests use them."""
 
 from __future__ import annotations
 
@@ -269,6 +269,59 @@ def test_a_bad_object_retention_is_refused(
             blob.patch()
     blob.reload()
     assert blob.retention.mode is None
+
+
+# -- moveTo --------------------------------------------------------------------------------
+
+
+def test_move_blob_renames_atomically(bucket: storage.Bucket) -> None:
+    source = bucket.blob("source")
+    source.upload_from_string(b"move_blob_test", content_type="text/plain")
+    source.metadata = {"k": "v"}
+    source.patch()
+
+    dest = bucket.move_blob(
+        source,
+        "dest/dest_file.txt",
+        if_source_generation_match=source.generation,
+        if_source_metageneration_match=source.metageneration,
+    )
+    assert dest.name == "dest/dest_file.txt" and dest.generation != source.generation
+    assert dest.metageneration == 1 and dest.content_type == "text/plain"
+    assert dest.metadata == {"k": "v"}
+    assert dest.download_as_bytes() == b"move_blob_test"
+    assert bucket.get_blob("source") is None
+    assert [b.name for b in bucket.list_blobs(versions=True)] == ["dest/dest_file.txt"]
+
+
+def test_move_blob_preconditions_and_bad_input_change_nothing(bucket: storage.Bucket) -> None:
+    source = bucket.blob("a")
+    source.upload_from_string(b"A")
+    taken = bucket.blob("b")
+    taken.upload_from_string(b"B")
+
+    with pytest.raises(exceptions.PreconditionFailed):
+        bucket.move_blob(source, "c", if_source_generation_match=source.generation + 1)
+    with pytest.raises(exceptions.PreconditionFailed):
+        bucket.move_blob(source, "b", if_generation_match=0)
+    with pytest.raises(exceptions.BadRequest):
+        bucket.move_blob(source, "a")
+    with pytest.raises(exceptions.NotFound):
+        bucket.move_blob(bucket.blob("missing"), "d")
+    assert sorted(b.name for b in bucket.list_blobs()) == ["a", "b"]
+
+    moved = bucket.move_blob(source, "b", if_generation_match=taken.generation)
+    assert moved.download_as_bytes() == b"A"
+    assert [b.name for b in bucket.list_blobs()] == ["b"]
+
+
+def test_a_held_or_retained_object_does_not_move(storage_client: storage.Client) -> None:
+    bucket = _retained_bucket(storage_client, 3600)
+    blob = bucket.blob("stay")
+    blob.upload_from_string(b"x")
+    with pytest.raises(exceptions.Forbidden):
+        bucket.move_blob(blob, "gone")
+    assert bucket.get_blob("stay") is not None and bucket.get_blob("gone") is None
 
 
 def _project(server: NimbusServer, owner: Session) -> str:

@@ -113,6 +113,28 @@ async def copy(
     return _render(request, progress.result, projection)
 
 
+@router.post(OBJECT + "/moveTo/o/{destination:path}")
+async def move(
+    bucket: str,
+    name: str,
+    destination: str,
+    request: Request,
+    caller: Writer,
+    conditions: Conditions,
+    source_conditions: SourceConditions,
+    projection: Projection = None,
+) -> Response:
+    moved = await call(
+        cloud_of(request).composition.move,
+        caller,
+        bucket,
+        (name, destination),
+        conditions,
+        source_conditions,
+    )
+    return _render(request, moved, projection)
+
+
 @router.post(OBJECT + "/compose")
 async def compose(
     bucket: str,
