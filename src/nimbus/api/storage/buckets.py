@@ -28,7 +28,11 @@ def _policy(bucket: str, policy: Policy) -> dict[str, Any]:
 
 @router.post("/b")
 async def insert_bucket(
-    request: Request, caller: Writer, project: str | None = None, projection: Projection = None
+    request: Request,
+    caller: Writer,
+    project: str | None = None,
+    projection: Projection = None,
+    object_retention: Annotated[bool, Query(alias="enableObjectRetention")] = False,
 ) -> Response:
     if not project:
         raise RequiredField("Required parameter: project")
@@ -36,7 +40,13 @@ async def insert_bucket(
     default_acl = request.query_params.get("predefinedDefaultObjectAcl")
     if default_acl and "defaultObjectAcl" not in resource:
         resource["defaultObjectAcl"] = predefined(default_acl)
-    _, bucket = await call(cloud_of(request).buckets.insert, caller, project, resource)
+    _, bucket = await call(
+        cloud_of(request).buckets.insert,
+        caller,
+        project,
+        resource,
+        object_retention=object_retention,
+    )
     return json_response(views.bucket(base_url(request), bucket, full=projection == "full"))
 
 
@@ -151,6 +161,20 @@ async def update_bucket(
     projection: Projection = None,
 ) -> Response:  # fmt: skip
     return await _modify(bucket, request, caller, conditions, projection, replace=True)
+
+
+@router.post("/b/{bucket}/lockRetentionPolicy")
+async def lock_retention_policy(
+    bucket: str,
+    request: Request,
+    caller: Writer,
+    metageneration: Annotated[int | None, Query(alias="ifMetagenerationMatch")] = None,
+) -> Response:
+    if metageneration is None:
+        raise RequiredField("Required parameter: ifMetagenerationMatch")
+    buckets = cloud_of(request).buckets
+    _, row = await call(buckets.lock_retention_policy, caller, bucket, metageneration)
+    return json_response(views.bucket(base_url(request), row))
 
 
 @router.delete("/b/{bucket}")

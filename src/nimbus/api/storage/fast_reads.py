@@ -43,7 +43,7 @@ from nimbus.core.errors import NimbusError
 from nimbus.services.cloud import Cloud
 from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, ListQuery, page_size
 from nimbus.services.storage.preconditions import Preconditions
-from nimbus.store.models import StoredObject
+from nimbus.store.models import Bucket, StoredObject
 
 _PATH = re.compile(r"^/(download/)?storage/v1/b/([^/]+)/o/(.+)$", re.DOTALL)
 _LIST_PATH = re.compile(r"^/storage/v1/b/([^/]+)/o$")
@@ -79,13 +79,11 @@ class FastObjectReads:
         request = Request(scope, receive)
         cloud = cloud_of(request)
         try:
-            quick_row = self._quick_read(request, cloud, bucket, name, params)
-            if quick_row is not None:
-                row = quick_row
-            else:
+            found = self._quick_read(request, cloud, bucket, name, params)
+            if found is None:
                 caller = await current_caller(request)
                 require_scope(caller, READ_SCOPES)
-                _, row = await quick(
+                found = await quick(
                     request,
                     cloud.objects.get,
                     caller,
@@ -95,11 +93,11 @@ class FastObjectReads:
                     params.conditions,
                 )
             if params.media:
-                response = media_response(request, cloud.blobs, row)
+                response = media_response(request, cloud.blobs, found[1])
             else:
-                check_etag_conditions(request, object_etag(row))
+                check_etag_conditions(request, object_etag(found[1]))
                 full = params.projection == "full"
-                response = json_response(views.stored_object(base_url(request), row, full=full))
+                response = json_response(views.stored_object(base_url(request), *found, full=full))
         except NimbusError as error:
             response = error_response(error)
         await response(scope, receive, send)
@@ -123,13 +121,13 @@ class FastObjectReads:
     @staticmethod
     def _quick_read(
         request: Request, cloud: Cloud, bucket: str, name: str, params: _ReadParams
-    ) -> StoredObject | None:
+    ) -> tuple[Bucket, StoredObject] | None:
         """The object on the embedded store's short path, or None to take the full one."""
         reads = cloud.quick_object_reads
         bearer = _bearer(request)
         if reads is None or bearer is _UNUSABLE:
             return None
-        found = reads.get(
+        return reads.get(
             bearer,
             anonymous_caller(request),
             READ_SCOPES,
@@ -138,7 +136,6 @@ class FastObjectReads:
             params.generation,
             params.conditions,
         )
-        return None if found is None else found[1]
 
 
 _UNUSABLE = "\0"

@@ -30,14 +30,19 @@ from nimbus.services.storage.acl import require_fine_grained
 from nimbus.services.storage.composition import SourceRef
 from nimbus.services.storage.listing import Listing, ListQuery, page_size
 from nimbus.services.storage.preconditions import Preconditions
+from nimbus.store.models import Bucket, StoredObject
 from nimbus.wire.storage import Objects
 
 router = APIRouter()
 OBJECT = "/storage/v1/b/{bucket}/o/{name:path}"
 
 
-def _render(request: Request, row: Any, projection: str | None) -> Response:
-    return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
+def _render(
+    request: Request, found: tuple[Bucket, StoredObject], projection: str | None
+) -> Response:
+    bucket, row = found
+    full = projection == "full"
+    return json_response(views.stored_object(base_url(request), bucket, row, full=full))
 
 
 @router.post(OBJECT + "/rewriteTo/b/{destination_bucket}/o/{destination:path}")
@@ -77,7 +82,7 @@ async def rewrite(
         body["rewriteToken"] = progress.rewrite_token
     if progress.result is not None:
         full = projection == "full"
-        body["resource"] = views.stored_object(base_url(request), progress.result[1], full=full)
+        body["resource"] = views.stored_object(base_url(request), *progress.result, full=full)
     return json_response(body)
 
 
@@ -105,7 +110,29 @@ async def copy(
         source_conditions,
     )
     assert progress.result is not None
-    return _render(request, progress.result[1], projection)
+    return _render(request, progress.result, projection)
+
+
+@router.post(OBJECT + "/moveTo/o/{destination:path}")
+async def move(
+    bucket: str,
+    name: str,
+    destination: str,
+    request: Request,
+    caller: Writer,
+    conditions: Conditions,
+    source_conditions: SourceConditions,
+    projection: Projection = None,
+) -> Response:
+    moved = await call(
+        cloud_of(request).composition.move,
+        caller,
+        bucket,
+        (name, destination),
+        conditions,
+        source_conditions,
+    )
+    return _render(request, moved, projection)
 
 
 @router.post(OBJECT + "/compose")
@@ -123,7 +150,7 @@ async def compose(
     delete_sources = body.get("deleteSourceObjects", False)
     if not isinstance(delete_sources, bool):
         raise InvalidArgument("Invalid value for 'deleteSourceObjects': expected a boolean.")
-    _, row = await call(
+    made = await call(
         partial(cloud_of(request).composition.compose, delete_sources=delete_sources),
         caller,
         bucket,
@@ -132,7 +159,7 @@ async def compose(
         resource,
         conditions,
     )
-    return _render(request, row, projection)
+    return _render(request, made, projection)
 
 
 def _source_ref(item: Any) -> SourceRef:
@@ -183,7 +210,8 @@ async def list_objects(
 
 def listing_response(request: Request, listing: Listing, projection: str | None) -> Response:
     base = base_url(request)
-    items = [views.stored_object(base, r, full=projection == "full") for r in listing.items]
+    full = projection == "full"
+    items = [views.stored_object(base, listing.bucket, r, full=full) for r in listing.items]
     return json_response(
         Objects(
             items=items or None,
@@ -204,11 +232,11 @@ async def read_object(
     projection: str | None,
 ) -> Response:
     cloud = cloud_of(request)
-    _, row = await quick(request, cloud.objects.get, caller, bucket, name, generation, conditions)
+    found = await quick(request, cloud.objects.get, caller, bucket, name, generation, conditions)
     if alt == "media":
-        return media_response(request, cloud.blobs, row)
-    check_etag_conditions(request, views.object_etag(row))
-    return _render(request, row, projection)
+        return media_response(request, cloud.blobs, found[1])
+    check_etag_conditions(request, views.object_etag(found[1]))
+    return _render(request, found, projection)
 
 
 @router.get(OBJECT + "/acl")
@@ -266,11 +294,20 @@ async def _modify(request: Request, caller: Caller, bucket: str, name: str,
                   generation: int | None, conditions: Preconditions, projection: str | None,
                   *, replace: bool) -> Response:  # fmt: skip
     fields = with_predefined_acl(request, await parse_json_object(request))
-    objects = cloud_of(request).objects
-    _, row = await call(
-        objects.modify, caller, bucket, name, generation, fields, conditions, replace=replace
-    )
-    return _render(request, row, projection)
+    override = _flag(request, "overrideUnlockedRetention")
+    found = await call(
+        cloud_of(request).objects.modify, caller, bucket, name, generation, fields, conditions,
+        replace=replace, override_retention=override,
+    )  # fmt: skip
+    return _render(request, found, projection)
+
+
+def _flag(request: Request, name: str) -> bool:
+    """A boolean query parameter, as Google reads them."""
+    value = request.query_params.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise InvalidArgument(f"Invalid boolean value '{value}' for parameter '{name}'.")
+    return value == "true"
 
 
 @router.patch(OBJECT)

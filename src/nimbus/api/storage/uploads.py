@@ -27,7 +27,7 @@ from nimbus.services.caller import Caller
 from nimbus.services.storage.acl import predefined
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.preconditions import Preconditions
-from nimbus.store.models import StoredObject
+from nimbus.store.models import Bucket, StoredObject
 
 router = APIRouter(prefix="/upload/storage/v1")
 UPLOAD = "/b/{bucket}/o"
@@ -49,8 +49,8 @@ async def _write(
     cloud = cloud_of(request)
     await quick(request, cloud.objects.authorize_write, caller, bucket, name)
     content = await store_content(cloud, stream)
-    _, row = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
-    return json_response(views.stored_object(base_url(request), row, full=projection == "full"))
+    made = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
+    return json_response(views.stored_object(base_url(request), *made, full=projection == "full"))
 
 
 def with_predefined_acl(request: Request, resource: dict[str, Any]) -> dict[str, Any]:
@@ -178,12 +178,15 @@ async def upload_chunk(
     made = await receive_chunk(request, bucket, upload_id)
     if isinstance(made, int):
         return incomplete(made)
-    return json_response(views.stored_object(base_url(request), made, full=projection == "full"))
+    return json_response(views.stored_object(base_url(request), *made, full=projection == "full"))
 
 
-async def receive_chunk(request: Request, bucket: str, upload_id: str) -> StoredObject | int:
+async def receive_chunk(
+    request: Request, bucket: str, upload_id: str
+) -> tuple[Bucket, StoredObject] | int:
     """Take a chunk (or answer a status query) of a session, for the JSON and the XML
-    API alike: the object once it is whole, else the number of bytes persisted."""
+    API alike: the object (with its bucket) once it is whole, else the number of bytes
+    persisted."""
     uploads = cloud_of(request).uploads
     declared = request.headers.get("content-length")
     body_length = int(declared) if declared and declared.isdigit() else None
@@ -207,7 +210,7 @@ async def receive_chunk(request: Request, bucket: str, upload_id: str) -> Stored
         chunk.appender.abort()
         raise
     result = await call(uploads.end_chunk, chunk, persisted, expected)
-    return result.persisted if result.finished is None else result.finished[1]
+    return result.persisted if result.finished is None else result.finished
 
 
 @router.delete(UPLOAD)

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.clock import rfc3339, rfc3339_micros
 from nimbus.services.storage.object_contexts import rendered as rendered_contexts
+from nimbus.services.storage.retention import retention_view
 from nimbus.store.models import Bucket, HmacKey, StoredObject
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -79,7 +80,10 @@ def bucket(base: str, row: Bucket, *, full: bool = False) -> dict[str, Any]:
     return body
 
 
-def stored_object(base: str, row: StoredObject, *, full: bool = False) -> dict[str, Any]:
+def stored_object(
+    base: str, bucket: Bucket, row: StoredObject, *, full: bool = False
+) -> dict[str, Any]:
+    """``bucket`` is the object's: its retention policy sets ``retentionExpirationTime``."""
     quoted = quote_name(row.name)
     body: dict[str, Any] = {
         "kind": "storage#object",
@@ -119,6 +123,7 @@ def stored_object(base: str, row: StoredObject, *, full: bool = False) -> dict[s
         "contexts": rendered_contexts(row.contexts),
     }
     body.update({key: value for key, value in optional.items() if value is not None})
+    body.update(retention_view(bucket, row))
     if full:
         if row.owner is not None:
             body["owner"] = {"entity": f"user-{row.owner}"}

@@ -40,7 +40,7 @@ async def put_chunk(request: Request, bucket: str) -> Response:
     made = await receive_chunk(request, bucket, request.query_params["upload_id"])
     if isinstance(made, int):
         return incomplete(made)
-    return Response(status_code=200, headers=xml_headers.written(made))
+    return Response(status_code=200, headers=xml_headers.written(made[1]))
 
 
 async def cancel(request: Request) -> Response:

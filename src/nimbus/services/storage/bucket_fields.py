@@ -13,11 +13,19 @@ from nimbus.core.labels import validate_labels
 from nimbus.services.storage import bucket_configs
 from nimbus.services.storage.acl import resolve, validate_acl
 from nimbus.services.storage.locations import STORAGE_CLASSES, validate_storage_class
+from nimbus.services.storage.retention import set_policy
 from nimbus.store.models import Bucket
 from nimbus.wire.storage import Lifecycle
 
 # Fields the row models; everything else settable is kept in ``Bucket.extra``.
-MODELLED = {"labels", "versioning", "lifecycle", "storageClass", "iamConfiguration"}
+MODELLED = {
+    "labels",
+    "versioning",
+    "lifecycle",
+    "storageClass",
+    "iamConfiguration",
+    "retentionPolicy",
+}
 PASSTHROUGH = {
     "billing",
     "cors",
@@ -25,17 +33,17 @@ PASSTHROUGH = {
     "defaultEventBasedHold",
     "hierarchicalNamespace",
     "logging",
-    "objectRetention",
-    "retentionPolicy",
     "rpo",
     "softDeletePolicy",
     "website",
 }
-# Echoed back by clients on update; ignored, as Cloud Storage does.
+# Echoed back by clients on update; ignored, as Cloud Storage does. Object retention
+# is chosen when the bucket is made (``enableObjectRetention``) and stays.
 READ_ONLY = {
     "kind", "id", "selfLink", "name", "projectNumber", "metageneration", "location",
     "locationType", "etag", "timeCreated", "updated", "owner",
     "satisfiesPZS", "satisfiesPZI", "generation", "softDeleteTime", "hardDeleteTime",
+    "objectRetention",
 }  # fmt: skip
 # Kept too, with fields Cloud Storage fills in (see ``bucket_configs``).
 COMPLETED: dict[str, Callable[[Any, dict[str, Any] | None, dt.datetime], dict[str, Any]]] = {
@@ -83,9 +91,11 @@ def apply_fields(
             "versioning": None,
             "lifecycle": None,
             "iamConfiguration": None,
+            "retentionPolicy": None,
             **fields,
         }
-        bucket.extra = {}
+        kept = ("objectRetention", "retentionPolicy")
+        bucket.extra = {k: v for k, v in bucket.extra.items() if k in kept}
     if "labels" in fields:
         labels = dict(bucket.labels or {}) if not replace else {}
         for key, value in (fields["labels"] or {}).items():
@@ -98,6 +108,8 @@ def apply_fields(
         bucket.versioning = bool((fields["versioning"] or {}).get("enabled", False))
     if "lifecycle" in fields:
         bucket.lifecycle_rules = validate_lifecycle(fields["lifecycle"])
+    if "retentionPolicy" in fields:
+        set_policy(bucket, fields["retentionPolicy"], now)
     if "storageClass" in fields and fields["storageClass"] is not None:
         bucket.storage_class = validate_storage_class(fields["storageClass"])
     if "iamConfiguration" in fields:

@@ -26,6 +26,7 @@ from nimbus.services.storage.bucket_fields import apply_fields
 from nimbus.services.storage.locations import resolve_location, validate_storage_class
 from nimbus.services.storage.names import validate_bucket_name
 from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.retention import lock_policy
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, IamPolicy, Project, StoredObject
 from nimbus.wire.iam import Policy, TestIamPermissionsResponse
@@ -41,8 +42,15 @@ class Buckets:
         self.clock = clock
 
     def insert(
-        self, caller: Caller, project_ref: str, resource: dict[str, Any]
+        self,
+        caller: Caller,
+        project_ref: str,
+        resource: dict[str, Any],
+        *,
+        object_retention: bool = False,
     ) -> tuple[Project, Bucket]:
+        """A new bucket; ``object_retention`` (``enableObjectRetention``) lets its objects
+        carry their own retention, for good."""
         name = resource.get("name")
         if not isinstance(name, str) or not name:
             raise InvalidArgument("Required field 'name' is missing.", reason="required")
@@ -70,7 +78,7 @@ class Buckets:
                     versioning=False,
                     lifecycle_rules=[],
                     uniform_access=False,
-                    extra={},
+                    extra={"objectRetention": {"mode": "Enabled"}} if object_retention else {},
                     metageneration=1,
                     time_created=now,
                     updated=now,
@@ -141,6 +149,22 @@ class Buckets:
             apply_fields(bucket, fields, now, replace=replace)
             bucket.metageneration += 1
             bucket.updated = now
+            return project, bucket
+
+    def lock_retention_policy(
+        self, caller: Caller, name: str, metageneration: int
+    ) -> tuple[Project, Bucket]:
+        """Lock the policy for good (``ifMetagenerationMatch`` is required, as on Google)."""
+        with self.db.write() as session:
+            project, bucket = authorized_bucket(
+                session, self.authorizer, caller, name, "storage.buckets.update"
+            )
+            Preconditions(if_metageneration_match=metageneration).check(
+                bucket.metageneration, bucket.metageneration
+            )
+            lock_policy(bucket)
+            bucket.metageneration += 1
+            bucket.updated = self.clock.now()
             return project, bucket
 
     def delete(self, caller: Caller, name: str, preconditions: Preconditions) -> None:

@@ -11,15 +11,24 @@ from typing import Any
 import orjson
 
 from nimbus.blobs import BlobStore, Checksums
+from nimbus.core.clock import rfc3339_micros
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
+from nimbus.services.storage.access import authorized_bucket, bucket_target
 from nimbus.services.storage.content import INLINE_LIMIT, read_bytes
 from nimbus.services.storage.errors import NoSuchKey
-from nimbus.services.storage.generations import Content
+from nimbus.services.storage.generations import (
+    Content,
+    commit_generation,
+    live_generation,
+    require_removable,
+)
+from nimbus.services.storage.names import validate_object_name
 from nimbus.services.storage.object_contexts import as_request
 from nimbus.services.storage.object_fields import ObjectSpec
-from nimbus.services.storage.objects import Objects
+from nimbus.services.storage.objects import Objects, find_generation
 from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.usage import CLASS_A
 from nimbus.store.models import Bucket, StoredObject
 
 MAX_COMPOSE_SOURCES = 32
@@ -198,6 +207,58 @@ class Composition:
             self._delete_sources(caller, bucket, rows, made[1])
         return made
 
+    def move(
+        self,
+        caller: Caller,
+        bucket: str,
+        names: tuple[str, str],
+        preconditions: Preconditions,
+        source_preconditions: Preconditions,
+    ) -> tuple[Bucket, StoredObject]:
+        """Rename ``names[0]`` to ``names[1]`` in one transaction: the destination is a
+        new generation with the source's bytes and metadata, and the source is gone."""
+        source, destination = names
+        validate_object_name(destination)
+        if source == destination:
+            raise InvalidArgument("The source and destination object names must be different.")
+        objects = self.objects
+        with objects.db.write() as session:
+            project, bucket_row = authorized_bucket(
+                session, objects.authorizer, caller, bucket, "storage.objects.move"
+            )
+            target = bucket_target(project, bucket)
+            objects.authorizer.check(session, caller, "storage.objects.create", target)
+            previous = live_generation(session, bucket, destination)
+            if previous is not None:
+                objects.authorizer.check(session, caller, "storage.objects.delete", target)
+            row = find_generation(session, bucket, source, None, for_update=True)
+            source_preconditions.check(row.generation, row.metageneration)
+            now = objects.clock.now()
+            require_removable(bucket_row, row, now, destroys=True)
+            content = Content(
+                row.size, row.crc32c, row.md5, blob_id=row.blob_id, inline=row.inline_data,
+                component_count=row.component_count,
+            )  # fmt: skip
+            spec = ObjectSpec(fields=_moved_fields(bucket_row, row), owner=row.owner)
+            made, released = commit_generation(
+                session,
+                objects.usage,
+                bucket_row,
+                previous,
+                destination,
+                content,
+                spec,
+                preconditions,
+                now,
+            )
+            # The bytes now belong to the destination: no blob to free, no early-deletion
+            # charge (as on Google), and the bucket holds as many bytes as before.
+            session.delete(row)
+            objects.usage.record_bytes(session, bucket_row, row.storage_class, -row.size)
+        objects.usage.count(bucket_row, CLASS_A)
+        objects.release(released)
+        return bucket_row, made
+
     def _delete_sources(
         self, caller: Caller, bucket: str, rows: list[StoredObject], made: StoredObject
     ) -> None:
@@ -207,6 +268,16 @@ class Composition:
             # A source that was the destination's previous generation may be gone already.
             with contextlib.suppress(NoSuchKey):
                 self.objects.delete(caller, bucket, row.name, row.generation, Preconditions())
+
+
+def _moved_fields(bucket: Bucket, row: StoredObject) -> dict[str, Any]:
+    fields = _inherited_fields(row, {})
+    fields["storageClass"] = row.storage_class
+    if row.custom_time is not None:
+        fields["customTime"] = rfc3339_micros(row.custom_time)
+    if row.acl is not None and not bucket.uniform_access:
+        fields["acl"] = row.acl
+    return fields
 
 
 def _inline_content(data: bytes, components: int) -> Content:

@@ -18,6 +18,7 @@ from nimbus.services.storage.acl import DEFAULT_OBJECT_ACL, OBJECT_OWNER, resolv
 from nimbus.services.storage.checks import verify_checksums
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields, storage_class_for
 from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.retention import require_not_retained, set_object_retention
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.store.models import Bucket, StoredObject
 
@@ -81,7 +82,7 @@ def commit_generation(
         previous.generation if previous else None, previous.metageneration if previous else None
     )
     if previous is not None:
-        require_no_hold(previous)
+        require_removable(bucket, previous, now, destroys=not bucket.versioning)
     storage_class = storage_class_for(spec.fields, bucket.storage_class)
     row = StoredObject(
         bucket=bucket.name,
@@ -105,6 +106,7 @@ def commit_generation(
         owner=spec.owner,
     )
     apply_object_fields(row, spec.fields, replace=True, now=now)
+    set_object_retention(bucket, row, spec.fields.get("retention"), now, override=False)
     row.acl = _initial_acl(bucket, spec)
     released: list[str] = []
     if previous is not None:
@@ -113,6 +115,14 @@ def commit_generation(
     usage.record_bytes(session, bucket, storage_class, content.size)
     session.flush()
     return row, released
+
+
+def require_removable(
+    bucket: Bucket, row: StoredObject, now: dt.datetime, *, destroys: bool
+) -> None:
+    """Holds keep every generation; retention keeps it from being destroyed."""
+    require_no_hold(row)
+    require_not_retained(bucket, row, now, destroys=destroys)
 
 
 def require_no_hold(row: StoredObject) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
 from nimbus.services.storage.generations import purge, retire
+from nimbus.services.storage.retention import retained
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, StoredObject
@@ -84,6 +85,11 @@ def condition_holds(
     return bool(checks) and all(check() for check in checks)
 
 
+def _kept(bucket: Bucket, row: StoredObject, now: dt.datetime) -> bool:
+    """Lifecycle never deletes what a hold or retention keeps; it tries again later."""
+    return row.temporary_hold or row.event_based_hold or retained(bucket, row, now)
+
+
 class Lifecycle:
     def __init__(self, db: Database, usage: StorageUsage, clock: Clock,
                  release: Callable[[list[str]], None]) -> None:  # fmt: skip
@@ -144,7 +150,7 @@ class Lifecycle:
             newer_versions = newer.get(row.name, 0)
             newer[row.name] = newer_versions + 1
             action = self._action_for(bucket, row, newer_versions, now)
-            if action is None:
+            if action is None or (action["type"] == "Delete" and _kept(bucket, row, now)):
                 continue
             acted += 1
             if action["type"] == "Delete":

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from nimbus.core.errors import InvalidArgument
 from nimbus.core.globs import glob_to_regex
 from nimbus.services.storage.list_filter import parse_filter
-from nimbus.store.models import StoredObject
+from nimbus.store.models import Bucket, StoredObject
 
 DEFAULT_MAX_RESULTS = 1000
 _BATCH = 256
@@ -50,6 +50,8 @@ class ListQuery:
 
 @dataclass
 class Listing:
+    # The bucket listed: its retention policy is part of each object's resource.
+    bucket: Bucket
     items: list[StoredObject] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     next_page_token: str | None = None
@@ -90,7 +92,7 @@ def decode_token(token: str) -> _Cursor:
         raise InvalidArgument(f"Invalid page token '{token}'.") from exc
 
 
-def list_objects(fetch: Fetch, bucket: str, query: ListQuery) -> Listing:
+def list_objects(fetch: Fetch, bucket: Bucket, query: ListQuery) -> Listing:
     """One page of the listing; ``fetch`` runs the batch statements (on a session or a
     snapshot of the store)."""
     if query.max_results <= 0:
@@ -99,12 +101,12 @@ def list_objects(fetch: Fetch, bucket: str, query: ListQuery) -> Listing:
         raise InvalidArgument("The delimiter cannot be empty.")
     glob = glob_to_regex(query.match_glob) if query.match_glob else None
     chosen = parse_filter(query.filter) if query.filter else None
-    listing = Listing()
+    listing = Listing(bucket)
     cursor = decode_token(query.page_token) if query.page_token else _start(query)
     seen_prefixes: set[str] = set()
     while True:
         shape = BatchShape.of(query, cursor)
-        rows = fetch(shape, shape.parameters(bucket, query, cursor))
+        rows = fetch(shape, shape.parameters(bucket.name, query, cursor))
         if not rows:
             return listing
         for row in rows:

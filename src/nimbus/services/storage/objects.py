@@ -28,13 +28,14 @@ from nimbus.services.storage.generations import (
     commit_generation,
     live_generation,
     purge,
-    require_no_hold,
+    require_removable,
     retire,
 )
 from nimbus.services.storage.listing import Listing, ListQuery, list_objects, session_fetch
 from nimbus.services.storage.names import validate_object_name
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields
 from nimbus.services.storage.preconditions import Preconditions
+from nimbus.services.storage.retention import set_object_retention
 from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, Project, StoredObject
@@ -173,7 +174,7 @@ class Objects:
             _, bucket_row = authorized_bucket(
                 session, self.authorizer, caller, bucket, "storage.objects.list"
             )
-            listing = list_objects(session_fetch(session), bucket, query)
+            listing = list_objects(session_fetch(session), bucket_row, query)
         self.usage.count(bucket_row, CLASS_A)
         return listing
 
@@ -209,19 +210,27 @@ class Objects:
         preconditions: Preconditions,
         *,
         replace: bool,
+        override_retention: bool = False,
     ) -> tuple[Bucket, StoredObject]:
+        """``override_retention`` is ``overrideUnlockedRetention``."""
         with self.db.write() as session:
             _, bucket_row = authorized_bucket(
                 session, self.authorizer, caller, bucket, "storage.objects.update"
             )
             row = find_generation(session, bucket, name, generation, for_update=True)
             preconditions.check(row.generation, row.metageneration)
+            now = self.clock.now()
             if "storageClass" in fields and fields["storageClass"] not in (None, row.storage_class):
                 raise InvalidArgument(
                     "The storage class of an object changes only by rewriting it."
                 )
-            now = self.clock.now()
+            held = row.event_based_hold
             apply_object_fields(row, fields, replace=replace, now=now)
+            if held and not row.event_based_hold:
+                row.retention_start = now  # the bucket's retention period starts now
+            if replace or "retention" in fields:
+                retention = fields.get("retention")
+                set_object_retention(bucket_row, row, retention, now, override=override_retention)
             if "acl" in fields:
                 require_fine_grained(bucket_row)
                 row.acl = resolve(validate_acl(fields["acl"]), row.owner, bucket_row.project_number)
@@ -245,9 +254,11 @@ class Objects:
             )
             row = find_generation(session, bucket, name, generation, for_update=True)
             preconditions.check(row.generation, row.metageneration)
-            require_no_hold(row)
+            now = self.clock.now()
+            noncurrent = generation is None and row.live and bucket_row.versioning
+            require_removable(bucket_row, row, now, destroys=not noncurrent)
             if generation is None and row.live:
-                released = retire(session, self.usage, bucket_row, row, self.clock.now())
+                released = retire(session, self.usage, bucket_row, row, now)
             else:
                 released = purge(session, self.usage, bucket_row, row)
         self.release(released)

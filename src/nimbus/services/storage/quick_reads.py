@@ -98,7 +98,7 @@ class QuickObjectReads:
                 return snapshot.entities(self._batch(shape), **values)
 
             try:
-                listing = list_objects(fetch, bucket, query)
+                listing = list_objects(fetch, bucket_row, query)
             except NimbusError:
                 return None
         self._usage.count(bucket_row, CLASS_A)

@@ -180,15 +180,16 @@ class Uploads:
         self.blobs.discard_upload(upload.upload_id)
         return made
 
-    def finished_object(self, upload: ResumableUpload) -> StoredObject:
+    def finished_object(self, upload: ResumableUpload) -> tuple[Bucket, StoredObject]:
         """What a finished session made, for any later request to it (as on Google)."""
         with self.db.read() as session:
             row = session.get(
                 StoredObject, (upload.bucket, upload.name, upload.finished_generation)
             )
-            if row is None:
+            bucket = session.get(Bucket, upload.bucket)
+            if row is None or bucket is None:
                 raise UploadGone("The upload session has ended and its object is gone.")
-            return row
+            return bucket, row
 
     def cancel(self, upload_id: str) -> None:
         with self.db.write() as session:

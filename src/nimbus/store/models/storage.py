@@ -96,6 +96,12 @@ class StoredObject(Base):
     acl: Mapped[list[dict[str, str]] | None] = mapped_column(JsonValue, nullable=True)
     temporary_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     event_based_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the bucket's retention period starts counting: creation, or the release of
+    # an event-based hold (None: creation).
+    retention_start: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The object's own retention (buckets with object retention): Unlocked or Locked.
+    retention_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    retain_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     time_created: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     time_deleted: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)

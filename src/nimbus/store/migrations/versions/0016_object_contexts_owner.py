@@ -1,8 +1,8 @@
 """object_contexts_owner: an object generation's contexts and its uploader
 
-Revision ID: 0017
-Revises: 0014
-Create Date: 2026-12-01 12:00:00.000000
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-11-26 12:00:00.000000
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0017"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
