@@ -20,6 +20,7 @@ from nimbus.controllers.host import ComputeHost, assemble_host
 from nimbus.controllers.images import ImageLibrary
 from nimbus.controllers.instances import InstanceController
 from nimbus.controllers.repeating import RepeatingPass
+from nimbus.controllers.upload_expiry import upload_sweeper
 from nimbus.controllers.utilization import UtilizationSampler
 from nimbus.core.clock import Clock, SystemClock, WorldClock
 from nimbus.images.store import ImageStore
@@ -119,6 +120,7 @@ class Cloud:
     # Object reads without the ORM, on the embedded store only.
     quick_object_reads: QuickObjectReads | None
     uploads: Uploads
+    upload_sweeper: RepeatingPass
     multipart_uploads: MultipartUploads
     composition: Composition
     lifecycle: Lifecycle
@@ -154,6 +156,7 @@ class Cloud:
             QuickObjectReads(db.snapshots, tokens, authorizer, usage) if db.snapshots else None
         )
         objects = Objects(db, authorizer, blobs, usage, clock, quick_reads)
+        uploads = Uploads(db, blobs, objects, clock)
         keys = Keys(db, accounts, security_clock)
         hmac_keys = HmacKeys(db, authorizer, security_clock)
         host = assemble_host(settings)
@@ -240,7 +243,8 @@ class Cloud:
             buckets=Buckets(db, authorizer, policies, clock),
             objects=objects,
             quick_object_reads=quick_reads,
-            uploads=Uploads(db, blobs, objects, clock),
+            uploads=uploads,
+            upload_sweeper=upload_sweeper(uploads),
             multipart_uploads=MultipartUploads(db, blobs, objects, clock),
             composition=Composition(objects, blobs),
             lifecycle=Lifecycle(db, usage, clock, objects.release),
@@ -292,6 +296,7 @@ class Cloud:
         self.storage_usage.start()
         if lead:
             self.lifecycle.start()
+            self.upload_sweeper.start()
             self.image_library.start()
             self.instance_controller.start()
             self.disk_controller.start()
@@ -324,5 +329,6 @@ class Cloud:
         self.disk_controller.stop()
         self.image_library.stop()
         self.lifecycle.stop()
+        self.upload_sweeper.stop()
         self.storage_usage.stop()
         self.db.dispose()

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from nimbus.blobs import BlobStore, Checksums, UploadAppender
@@ -190,6 +191,23 @@ class Uploads:
             if row is None or bucket is None:
                 raise UploadGone("The upload session has ended and its object is gone.")
             return bucket, row
+
+    def expire(self) -> int:
+        """End the sessions past their week (as on Cloud Storage) and free their bytes;
+        return how many ended. A session in use is answered 410 from its expiry on
+        anyway (``status``); this only reclaims what clients abandoned."""
+        with self.db.write() as session:
+            ended = list(
+                session.scalars(
+                    delete(ResumableUpload)
+                    .where(ResumableUpload.expire_time < self.clock.now())
+                    .returning(ResumableUpload.upload_id)
+                )
+            )
+        for upload_id in ended:
+            self._checksums.pop(upload_id, None)
+            self.blobs.discard_upload(upload_id)
+        return len(ended)
 
     def cancel(self, upload_id: str) -> None:
         with self.db.write() as session:
