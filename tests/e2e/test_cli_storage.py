@@ -272,3 +272,40 @@ def test_errors_are_one_line(cli: Cli, bucket: str, tmp_path: Path) -> None:
     assert "404" in failed_in_one_line(not_found, "storage.objects.describe")
     not_empty_ok = nimbus(cli, f"storage rm {bucket}")
     assert "rm -r" in failed_in_one_line(not_empty_ok, "storage.rm")
+
+
+def test_retention_flags_set_lock_and_guard_a_bucket(
+    cli: Cli, project: str, tmp_path: Path
+) -> None:
+    url = f"gs://{unique_id('bkt')}"
+    ok(
+        cli,
+        f"storage buckets create {url} --project {project} --retention-period 1d "
+        "--enable-per-object-retention",
+    )
+    raw = json.loads(ok(cli, f"storage buckets describe {url} --raw --format json").stdout)
+    assert raw["retentionPolicy"]["retentionPeriod"] == "86400"
+    assert raw["objectRetention"] == {"mode": "Enabled"}
+
+    kept = tmp_path / "kept.txt"
+    kept.write_bytes(b"keep me")
+    ok(cli, f"storage cp {kept} {url}/kept.txt")
+    refused = nimbus(cli, f"storage rm {url}/kept.txt")
+    assert refused.returncode != 0
+    assert "subject to bucket's retention policy" in refused.stderr.strip().splitlines()[-1]
+
+    ok(cli, f"storage buckets update {url} --retention-period P2D")
+    ok(cli, f"--quiet storage buckets update {url} --lock-retention-period")
+    raw = json.loads(ok(cli, f"storage buckets describe {url} --raw --format json").stdout)
+    assert raw["retentionPolicy"]["retentionPeriod"] == "172800"
+    assert raw["retentionPolicy"]["isLocked"] is True
+
+    locked = nimbus(cli, f"storage buckets update {url} --clear-retention-period")
+    assert locked.returncode != 0
+    assert "PERMISSION_DENIED" in locked.stderr.strip().splitlines()[-1]
+    bad = nimbus(cli, f"storage buckets update {url} --retention-period soon")
+    assert "Invalid duration [soon]" in failed_in_one_line(bad, "storage.buckets.update")
+    both = nimbus(
+        cli, f"storage buckets update {url} --retention-period 3d --clear-retention-period"
+    )
+    assert "At most one of" in failed_in_one_line(both, "storage.buckets.update")

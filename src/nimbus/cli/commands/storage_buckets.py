@@ -15,7 +15,9 @@ from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, Member, Role, SortBy, key_values, names
 from nimbus.cli.listing import narrow
+from nimbus.cli.prompts import confirm
 from nimbus.cli.storage import iam, lifecycle, views
+from nimbus.cli.storage.durations import seconds_of
 from nimbus.cli.storage.urls import SCHEME, bucket_path, has_wildcard, parse_bucket
 
 app = typer.Typer(
@@ -30,6 +32,24 @@ StorageClass = Annotated[
     str | None,
     typer.Option("--default-storage-class", "-s", "-c", help="STANDARD, NEARLINE, ..."),
 ]
+RetentionPeriod = Annotated[
+    str | None,
+    typer.Option(
+        "--retention-period",
+        help="How long objects must be kept before they may be deleted or replaced: 30d, 1y...",
+    ),
+]
+SoftDeleteDuration = Annotated[
+    str | None,
+    typer.Option(
+        "--soft-delete-duration",
+        help="How long deleted objects stay restorable: 7d to 90d, or 0 to turn it off.",
+    ),
+]
+LOCK_PROMPT = (
+    "This will permanently lock the retention policy on gs://{bucket}: it can then only "
+    "be lengthened, and the bucket cannot be deleted until every object has aged past it."
+)
 
 
 def _shown(bucket: dict[str, Any], raw: bool) -> dict[str, Any]:
@@ -53,6 +73,14 @@ def create(
         typer.Option("--public-access-prevention", "--pap", help="Forbid public access."),
     ] = False,
     labels: Annotated[str | None, typer.Option("--labels", help="KEY=VALUE,...")] = None,
+    retention_period: RetentionPeriod = None,
+    soft_delete_duration: SoftDeleteDuration = None,
+    enable_per_object_retention: Annotated[
+        bool,
+        typer.Option(
+            "--enable-per-object-retention", help="Let objects carry retention of their own."
+        ),
+    ] = False,
 ) -> None:
     """Create a bucket in the project."""
     bucket = parse_bucket(url)
@@ -71,11 +99,13 @@ def create(
         iam_config["publicAccessPrevention"] = "enforced"
     if iam_config:
         body["iamConfiguration"] = iam_config
+    body |= _protection(retention_period, soft_delete_duration)
+    params: dict[str, Any] = {"project": context.project()}
+    if enable_per_object_retention:
+        params["enableObjectRetention"] = "true"
     output.status(f"Creating gs://{bucket}/...")
     with context.api() as api:
-        created = api.request(
-            "POST", "/storage/v1/b", params={"project": context.project()}, body=body
-        )
+        created = api.request("POST", "/storage/v1/b", params=params, body=body)
     if context.format:
         output.show(views.bucket_view(created), context.format, "yaml")
 
@@ -155,14 +185,28 @@ def update(
             help="Access by IAM only, or by ACLs too.",
         ),
     ] = None,
+    retention_period: RetentionPeriod = None,
+    clear_retention_period: Annotated[
+        bool, typer.Option("--clear-retention-period", help="Remove an unlocked retention policy.")
+    ] = False,
+    lock_retention_period: Annotated[
+        bool, typer.Option("--lock-retention-period", help="Lock the retention policy for good.")
+    ] = False,
+    soft_delete_duration: SoftDeleteDuration = None,
+    clear_soft_delete: Annotated[
+        bool, typer.Option("--clear-soft-delete", help="Turn soft delete off.")
+    ] = False,
 ) -> None:
     """Change a bucket's settings."""
     bucket = parse_bucket(url)
-    if lifecycle_file and clear_lifecycle:
-        raise CliError(
-            "argument --clear-lifecycle: At most one of --clear-lifecycle | --lifecycle-file "
-            "may be specified."
-        )
+    for first, second, flags in (
+        (lifecycle_file, clear_lifecycle, "--clear-lifecycle | --lifecycle-file"),
+        (retention_period, clear_retention_period, "--clear-retention-period | --retention-period"),
+        (soft_delete_duration, clear_soft_delete, "--clear-soft-delete | --soft-delete-duration"),
+    ):
+        if first and second:
+            name = flags.split(" | ")[0]
+            raise CliError(f"argument {name}: At most one of {flags} may be specified.")
     body: dict[str, Any] = {}
     if versioning is not None:
         body["versioning"] = {"enabled": versioning}
@@ -175,17 +219,42 @@ def update(
     if uniform_bucket_level_access is not None:
         enabled = {"enabled": uniform_bucket_level_access}
         body["iamConfiguration"] = {"uniformBucketLevelAccess": enabled}
+    body |= _protection(retention_period, soft_delete_duration)
+    if clear_retention_period:
+        body["retentionPolicy"] = None
+    if clear_soft_delete:
+        body["softDeletePolicy"] = {"retentionDurationSeconds": "0"}
     context = context_of(ctx)
+    if lock_retention_period:
+        confirm(LOCK_PROMPT.format(bucket=bucket), quiet=context.quiet)
     with context.api() as api:
         labels = _label_changes(api, bucket, update_labels, remove_labels, clear_labels)
         if labels is not None:
             body["labels"] = labels
-        if not body:
+        if not body and not lock_retention_period:
             raise CliError("Nothing to update: give at least one flag that changes the bucket.")
         output.status(f"Updating gs://{bucket}/...")
-        updated = api.patch(bucket_path(bucket), body)
+        updated = api.patch(bucket_path(bucket), body) if body else api.get(bucket_path(bucket))
+        if lock_retention_period:
+            updated = api.request(
+                "POST",
+                f"{bucket_path(bucket)}/lockRetentionPolicy",
+                params={"ifMetagenerationMatch": updated["metageneration"]},
+            )
     if context.format:
         output.show(views.bucket_view(updated), context.format, "yaml")
+
+
+def _protection(retention_period: str | None, soft_delete: str | None) -> dict[str, Any]:
+    """The retention and soft-delete policies the flags ask for."""
+    body: dict[str, Any] = {}
+    if retention_period is not None:
+        seconds = seconds_of(retention_period, "--retention-period")
+        body["retentionPolicy"] = {"retentionPeriod": str(seconds)}
+    if soft_delete is not None:
+        seconds = seconds_of(soft_delete, "--soft-delete-duration")
+        body["softDeletePolicy"] = {"retentionDurationSeconds": str(seconds)}
+    return body
 
 
 def _label_changes(
