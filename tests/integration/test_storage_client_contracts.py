@@ -10,6 +10,9 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import storage
 
+from tests.integration.test_auth import Session
+from tests.servers import NimbusServer
+
 
 def test_a_download_carries_the_metadata_etag_and_etags_guard_reads(
     bucket: storage.Bucket,
@@ -117,3 +120,28 @@ def test_compose_can_delete_its_sources(bucket: storage.Bucket) -> None:
 
     assert bucket.blob("part-1").download_as_bytes() == b"one two"
     assert [blob.name for blob in bucket.list_blobs()] == ["part-1"]
+
+
+def test_a_composite_without_a_type_has_none_and_uploads_get_octet_stream(
+    server: NimbusServer, owner: Session, bucket: storage.Bucket
+) -> None:
+    first, second = bucket.blob("source-1"), bucket.blob("source-2")
+    first.upload_from_string(b"AAA\n")
+    second.upload_from_string(b"BBB\n")
+
+    destination = bucket.blob("destination")
+    destination.compose([first, second])
+
+    assert destination.content_type is None
+    assert "contentType" not in destination._properties
+    assert destination.download_as_bytes() == b"AAA\nBBB\n"
+    served = owner.get(f"{server.url}/storage/v1/b/{bucket.name}/o/destination?alt=media")
+    assert served.headers["Content-Type"] == "application/octet-stream"
+
+    # A media upload that names no type is stored as application/octet-stream.
+    untyped = owner.post(
+        f"{server.url}/upload/storage/v1/b/{bucket.name}/o?uploadType=media&name=untyped",
+        data=b"bytes",
+    )
+    assert "content-type" not in untyped.request.headers
+    assert untyped.json()["contentType"] == "application/octet-stream"

@@ -61,6 +61,7 @@ from nimbus.services.storage.composition import Composition
 from nimbus.services.storage.hmac_keys import HmacKeys
 from nimbus.services.storage.lifecycle import Lifecycle
 from nimbus.services.storage.objects import Objects
+from nimbus.services.storage.post_policy import PostPolicies
 from nimbus.services.storage.quick_reads import QuickObjectReads
 from nimbus.services.storage.signatures import SignedUrls
 from nimbus.services.storage.uploads import Uploads
@@ -126,6 +127,7 @@ class Cloud:
     lifecycle: Lifecycle
     hmac_keys: HmacKeys
     signed_urls: SignedUrls
+    post_policies: PostPolicies
     prices: PriceCatalog
     metering: Metering
     billing_accounts: BillingAccounts
@@ -250,6 +252,7 @@ class Cloud:
             lifecycle=Lifecycle(db, usage, clock, objects.release),
             hmac_keys=hmac_keys,
             signed_urls=SignedUrls(keys, hmac_keys, security_clock),
+            post_policies=PostPolicies(keys, blobs, security_clock),
             prices=prices,
             metering=metering,
             billing_accounts=BillingAccounts(db, authorizer, policies, clock),

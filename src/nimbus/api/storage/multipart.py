@@ -1,4 +1,5 @@
-"""A streaming reader of ``multipart/related`` upload bodies (metadata, then media).
+"""A streaming reader of ``multipart/related`` upload bodies (metadata, then media),
+and of ``multipart/form-data`` forms (small fields, then the file).
 
 The JSON part is small and read whole; the media part streams through, so memory
 stays bounded whatever the object's size. Lines may end in CRLF or, as some clients
@@ -25,6 +26,15 @@ def boundary_of(content_type: str) -> str:
 
 def _malformed(why: str = "") -> InvalidArgument:
     return InvalidArgument(f"Malformed multipart body{': ' + why if why else ''}.")
+
+
+def _field_name(headers: dict[str, str]) -> str:
+    """The ``name`` of a form part's ``Content-Disposition: form-data; name="..."``."""
+    for part in headers.get("content-disposition", "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "name":
+            return value.strip('"').lower()
+    raise _malformed("a form field has no name")
 
 
 class MultipartReader:
@@ -82,6 +92,20 @@ class MultipartReader:
         await self._line()
         media_headers = await self._headers()
         return metadata, media_headers.get("content-type")
+
+    async def form(self, file_field: str) -> dict[str, str]:
+        """Read the small fields up to the part named ``file_field`` (whose bytes
+        ``media`` then streams): their names, lowercase, and values."""
+        index = await self._index_of(self._dash_boundary, _MAX_HEADER_BYTES)
+        self._buffer = self._buffer[index + len(self._dash_boundary) :]
+        fields: dict[str, str] = {}
+        while not (await self._line()).startswith(b"--"):
+            name = _field_name(await self._headers())
+            if name == file_field:
+                return fields
+            value = await self._part_end(MAX_METADATA_BYTES)
+            fields[name] = value.decode("utf-8", errors="replace")
+        raise InvalidArgument(f"The form has no '{file_field}' field.")
 
     async def media(self) -> AsyncIterator[bytes]:
         """The media part's bytes, up to the closing boundary."""

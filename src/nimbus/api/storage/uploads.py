@@ -25,7 +25,7 @@ from nimbus.api.storage.writing import declared_hashes, store_content
 from nimbus.core.errors import InvalidArgument, RequiredField
 from nimbus.services.caller import Caller
 from nimbus.services.storage.acl import predefined
-from nimbus.services.storage.object_fields import ObjectSpec
+from nimbus.services.storage.object_fields import ObjectSpec, typed_upload
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.store.models import Bucket, StoredObject
 
@@ -100,7 +100,7 @@ async def simple_upload(
         if not isinstance(object_name, str) or not object_name:
             raise RequiredField("Required parameter: name")
         resource |= declared_hashes(request.headers.get("x-goog-hash"))
-        spec = ObjectSpec.from_resource(with_predefined_acl(request, resource))
+        spec = ObjectSpec.from_resource(with_predefined_acl(request, typed_upload(resource)))
         return await _write(
             request, caller, bucket, object_name, spec, conditions, reader.media(), projection
         )
@@ -108,7 +108,7 @@ async def simple_upload(
         raise InvalidArgument(f"Invalid uploadType '{upload_type}'.")
     if not name:
         raise RequiredField("Required parameter: name")
-    fields: dict[str, Any] = {"contentType": content_type or None}
+    fields = typed_upload({"contentType": content_type or None})
     fields |= declared_hashes(request.headers.get("x-goog-hash"))
     spec = ObjectSpec.from_resource(with_predefined_acl(request, fields))
     return await _write(
@@ -126,7 +126,7 @@ async def _start_resumable(
     upload_content_type = request.headers.get("x-upload-content-type")
     if upload_content_type and "contentType" not in resource:
         resource["contentType"] = upload_content_type
-    resource = with_predefined_acl(request, resource)
+    resource = with_predefined_acl(request, typed_upload(resource))
     length = request.headers.get("x-upload-content-length")
     total = int(length) if length and length.isdigit() else None
     upload_id = await call(

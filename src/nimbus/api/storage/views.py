@@ -12,6 +12,7 @@ from nimbus.services.storage.object_contexts import rendered as rendered_context
 from nimbus.services.storage.retention import retention_view
 from nimbus.store.models import Bucket, HmacKey, StoredObject
 
+# What a download of an object stored without a type says it is.
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
@@ -97,7 +98,6 @@ def stored_object(
         "bucket": row.bucket,
         "generation": str(row.generation),
         "metageneration": str(row.metageneration),
-        "contentType": row.content_type or DEFAULT_CONTENT_TYPE,
         "storageClass": row.storage_class,
         "size": str(row.size),
         "crc32c": crc32c_b64(row.crc32c),
@@ -111,6 +111,7 @@ def stored_object(
     if row.component_count is not None:
         body["componentCount"] = row.component_count
     optional = {
+        "contentType": row.content_type,
         "contentEncoding": row.content_encoding,
         "contentDisposition": row.content_disposition,
         "contentLanguage": row.content_language,

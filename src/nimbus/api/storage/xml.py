@@ -1,7 +1,8 @@
 """The XML API's object paths, the ones signed URLs use: ``GET``, ``HEAD``, ``PUT``
-and ``DELETE`` at ``/{bucket}/{object}``, and the listing at ``GET /{bucket}``; ``POST``
-starts uploads (multipart: ``xml_multipart``, resumable: ``xml_resumable``), whose
-requests the other methods also route there by their query parameters.
+and ``DELETE`` at ``/{bucket}/{object}``, the listing at ``GET /{bucket}`` and form
+uploads at ``POST /{bucket}`` (``xml_post``). ``POST`` to an object starts uploads
+(multipart: ``xml_multipart``, resumable: ``xml_resumable``), whose requests the
+other methods also route there by their query parameters.
 
 A request carries a V4 or V2 signature in its query string, or a bearer token as on
 the JSON API, or nothing (the public: public objects only). It then does what the JSON
@@ -33,6 +34,7 @@ from nimbus.api.storage.writing import store_content
 from nimbus.api.storage.xml_auth import xml_caller
 from nimbus.api.storage.xml_errors import xml_error_response
 from nimbus.api.storage.xml_listing import list_bucket
+from nimbus.api.storage.xml_post import post_form
 from nimbus.core.errors import InvalidArgument, NimbusError
 
 OBJECT = "/{bucket}/{name:path}"
@@ -122,6 +124,9 @@ def install(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     for method, endpoint in endpoints.items():
         app.router.add_api_route(OBJECT, endpoint, methods=[method], route_class_override=Route)
     app.router.add_api_route(BUCKET, list_objects, methods=["GET"], route_class_override=Route)
+    # Form uploads: the client posts to the bucket's URL with a trailing slash.
+    for path in (BUCKET, BUCKET + "/"):
+        app.router.add_api_route(path, post_form, methods=["POST"], route_class_override=Route)
 
 
 async def _read(request: Request, bucket: str, name: str, *, head: bool) -> Response:

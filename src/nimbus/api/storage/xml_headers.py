@@ -12,7 +12,7 @@ from nimbus.api.storage.views import object_etag
 from nimbus.api.storage.writing import declared_hashes
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.storage.errors import BadDigest
-from nimbus.services.storage.object_fields import ObjectSpec
+from nimbus.services.storage.object_fields import ObjectSpec, typed_upload
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.signatures import UNSIGNED_PAYLOAD
 from nimbus.store.models import StoredObject
@@ -59,7 +59,7 @@ def object_resource(headers: Mapping[str, str]) -> dict[str, Any]:
     }
     if metadata:
         resource["metadata"] = metadata
-    return resource
+    return typed_upload(resource)
 
 
 def declared_checksums(headers: Mapping[str, str]) -> dict[str, str]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
 from nimbus.core.errors import PermissionDenied, Unauthenticated
-from nimbus.services.caller import Caller
+from nimbus.services.caller import ALL_AUTHENTICATED_USERS, ALL_USERS, Caller
 from nimbus.services.iam.catalog import RoleCatalog
 from nimbus.store.models import CustomRole, IamPolicy
 
@@ -39,6 +39,8 @@ class Target:
     # The project the resource lives in, for Cloud Storage's convenience members
     # (``projectOwner:ID``, ``projectEditor:ID``, ``projectViewer:ID``).
     project_id: str | None = None
+    # Public access prevention: bindings to allUsers and allAuthenticatedUsers lapse.
+    private: bool = False
 
 
 class Authorizer:
@@ -92,6 +94,8 @@ class Authorizer:
 
     def roles_in(self, policies: Sequence[IamPolicy], caller: Caller, target: Target) -> list[str]:
         members = caller.members | self._convenience_members(policies, caller, target)
+        if target.private:
+            members -= {ALL_USERS, ALL_AUTHENTICATED_USERS}
         now = self.clock.now()
         roles: list[str] = []
         for policy in policies:

@@ -20,11 +20,13 @@ def bucket_key(name: str) -> str:
     return f"buckets/{name}"
 
 
-def bucket_target(project: Project, name: str) -> Target:
+def bucket_target(project: Project, bucket: Bucket) -> Target:
+    name = bucket.name
     return Target(
         full_name=f"{STORAGE}/projects/_/buckets/{name}",
         chain=(project.parent, hierarchy.project_key(project), bucket_key(name)),
         project_id=project.project_id,
+        private=(bucket.extra or {}).get("publicAccessPrevention") == "enforced",
     )
 
 
@@ -61,5 +63,5 @@ def authorized_bucket(
     if found is None:
         raise NoSuchBucket("The specified bucket does not exist.")
     bucket, project = found
-    authorizer.check(session, caller, permission, bucket_target(project, name))
+    authorizer.check(session, caller, permission, bucket_target(project, bucket))
     return project, bucket

@@ -8,10 +8,11 @@ granted when an entry names ``allUsers``, ``allAuthenticatedUsers`` or the calle
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from nimbus.core.errors import InvalidArgument
-from nimbus.services.caller import ALL_USERS, Caller
+from nimbus.core.errors import InvalidArgument, PreconditionFailed
+from nimbus.services.caller import ALL_AUTHENTICATED_USERS, ALL_USERS, Caller
 from nimbus.store.models import Bucket
 
 ROLES = ("READER", "WRITER", "OWNER")
@@ -39,8 +40,34 @@ PREDEFINED_OBJECT = {
 }
 
 
+PUBLIC = frozenset({ALL_USERS, ALL_AUTHENTICATED_USERS})
+
+
 class UniformAccess(InvalidArgument):
     reason = "invalid"
+
+
+class PublicAccessPrevented(PreconditionFailed):
+    """A grant to the public on a bucket that enforces public access prevention."""
+
+
+def prevents_public(bucket: Bucket) -> bool:
+    return (bucket.extra or {}).get("publicAccessPrevention") == "enforced"
+
+
+def refuse_public(bucket: Bucket, members: Iterable[str]) -> None:
+    """412 if ``members`` (ACL entities or IAM members) name the public on a bucket
+    that enforces public access prevention, in Cloud Storage's words."""
+    if prevents_public(bucket) and not PUBLIC.isdisjoint(members):
+        raise PublicAccessPrevented(
+            "The member bindings allUsers and allAuthenticatedUsers are not allowed "
+            "since public access prevention is enforced."
+        )
+
+
+def refuse_public_acl(bucket: Bucket, entries: list[dict[str, str]]) -> list[dict[str, str]]:
+    refuse_public(bucket, (entry["entity"] for entry in entries))
+    return entries
 
 
 def validate_acl(entries: Any) -> list[dict[str, str]]:
@@ -89,7 +116,13 @@ def require_fine_grained(bucket: Bucket) -> None:
         )
 
 
-def grants_read(acl: list[dict[str, str]] | None, caller: Caller) -> bool:
+def grants_read(bucket: Bucket, acl: list[dict[str, str]] | None, caller: Caller) -> bool:
+    """Whether ``acl`` lets the caller read; grants to the public lapse while the
+    bucket enforces public access prevention, as on Cloud Storage."""
+    if prevents_public(bucket):
+        return caller.authenticated and any(
+            entry.get("entity") == f"user-{caller.email}" for entry in acl or []
+        )
     entities = {ALL_USERS}
     if caller.authenticated:
         entities |= {"allAuthenticatedUsers", f"user-{caller.email}"}

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from nimbus.core.errors import InvalidArgument
 from nimbus.core.labels import validate_labels
 from nimbus.services.storage import bucket_configs
-from nimbus.services.storage.acl import resolve, validate_acl
+from nimbus.services.storage.acl import refuse_public_acl, resolve, validate_acl
 from nimbus.services.storage.locations import STORAGE_CLASSES, validate_storage_class
 from nimbus.services.storage.retention import set_policy
 from nimbus.store.models import Bucket
@@ -130,7 +130,8 @@ def apply_fields(
             )
         # An empty list is a change too: it takes every entry away. The object owner of
         # a predefined default joins each object's ACL when the object is written.
-        entries = resolve(validate_acl(fields[key] or []), None, bucket.project_number)
+        given = refuse_public_acl(bucket, validate_acl(fields[key] or []))
+        entries = resolve(given, None, bucket.project_number)
         bucket.extra = {**bucket.extra, key: entries}
     for key, complete in COMPLETED.items():
         if key in fields:

@@ -23,6 +23,7 @@ from nimbus.services.storage.access import (
     default_bindings,
 )
 from nimbus.services.storage.bucket_fields import apply_fields
+from nimbus.services.storage.bucket_policy import check_bucket_policy
 from nimbus.services.storage.locations import resolve_location, validate_storage_class
 from nimbus.services.storage.names import validate_bucket_name
 from nimbus.services.storage.preconditions import Preconditions
@@ -185,15 +186,16 @@ class Buckets:
     def get_iam_policy(self, caller: Caller, name: str, version: int | None) -> Policy:
         permission = "storage.buckets.getIamPolicy"
         with self.db.read() as session:
-            project, _ = authorized_bucket(session, self.authorizer, caller, name, permission)
-            target = bucket_target(project, name)
+            project, bucket = authorized_bucket(session, self.authorizer, caller, name, permission)
+            target = bucket_target(project, bucket)
             return self.policies.get(session, caller, target, permission, version)
 
     def set_iam_policy(self, caller: Caller, name: str, policy: Policy) -> Policy:
         permission = "storage.buckets.setIamPolicy"
         with self.db.write() as session:
-            project, _ = authorized_bucket(session, self.authorizer, caller, name, permission)
-            target = bucket_target(project, name)
+            project, bucket = authorized_bucket(session, self.authorizer, caller, name, permission)
+            check_bucket_policy(bucket, policy)
+            target = bucket_target(project, bucket)
             return self.policies.set(session, caller, target, permission, policy)
 
     def test_iam_permissions(
@@ -202,9 +204,9 @@ class Buckets:
         with self.db.read() as session:
             bucket = session.get(Bucket, name)
             project = session.get(Project, bucket.project_number) if bucket else None
-            if project is None:
+            if bucket is None or project is None:
                 return TestIamPermissionsResponse()
-            return self.policies.test(session, caller, bucket_target(project, name), permissions)
+            return self.policies.test(session, caller, bucket_target(project, bucket), permissions)
 
 
 def _taken(by_caller_project: bool) -> AlreadyExists:

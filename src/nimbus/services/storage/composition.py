@@ -226,7 +226,7 @@ class Composition:
             project, bucket_row = authorized_bucket(
                 session, objects.authorizer, caller, bucket, "storage.objects.move"
             )
-            target = bucket_target(project, bucket)
+            target = bucket_target(project, bucket_row)
             objects.authorizer.check(session, caller, "storage.objects.create", target)
             previous = live_generation(session, bucket, destination)
             if previous is not None:

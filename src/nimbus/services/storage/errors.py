@@ -35,6 +35,10 @@ class SignatureDoesNotMatch(PermissionDenied):
         self.canonical_request = canonical_request
 
 
+class PolicyConditionFailed(PermissionDenied):
+    """A POST policy form that its policy does not allow (403 ``AccessDenied``)."""
+
+
 class ExpiredToken(InvalidArgument):
     """A signed URL used after ``X-Goog-Date + X-Goog-Expires`` (400, as on Google)."""
 

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from nimbus.blobs import StoredBlob
 from nimbus.core.errors import PermissionDenied
-from nimbus.services.storage.acl import DEFAULT_OBJECT_ACL, OBJECT_OWNER, resolve, validate_acl
+from nimbus.services.storage.acl import (
+    DEFAULT_OBJECT_ACL,
+    OBJECT_OWNER,
+    refuse_public_acl,
+    resolve,
+    validate_acl,
+)
 from nimbus.services.storage.checks import verify_checksums
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields, storage_class_for
 from nimbus.services.storage.preconditions import Preconditions
@@ -141,7 +147,8 @@ def _initial_acl(bucket: Bucket, spec: ObjectSpec) -> list[dict[str, str]] | Non
     if bucket.uniform_access:
         return None
     if "acl" in spec.fields:
-        return resolve(validate_acl(spec.fields["acl"]), spec.owner, bucket.project_number)
+        entries = refuse_public_acl(bucket, validate_acl(spec.fields["acl"]))
+        return resolve(entries, spec.owner, bucket.project_number)
     default = bucket.extra.get("defaultObjectAcl", DEFAULT_OBJECT_ACL)
     entries = [*validate_acl(default), {"entity": OBJECT_OWNER, "role": "OWNER"}]
     return resolve(entries, spec.owner, bucket.project_number)

@@ -19,6 +19,8 @@ _TEXT_FIELDS = {
     "cacheControl": "cache_control",
 }
 MAX_CUSTOM_METADATA_BYTES = 8 * 1024
+# What Cloud Storage stores for bytes uploaded without a type; compose stores none.
+UPLOADED_CONTENT_TYPE = "application/octet-stream"
 
 
 @dataclass
@@ -39,6 +41,13 @@ class ObjectSpec:
             crc32c=resource.get("crc32c"),
             md5_hash=resource.get("md5Hash"),
         )
+
+
+def typed_upload(resource: dict[str, Any]) -> dict[str, Any]:
+    """An upload's resource, with the stored type when the uploader named none."""
+    if resource.get("contentType"):
+        return resource
+    return resource | {"contentType": UPLOADED_CONTENT_TYPE}
 
 
 def parse_time(value: Any, name: str) -> dt.datetime | None:

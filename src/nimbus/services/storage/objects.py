@@ -18,6 +18,7 @@ from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.storage.access import authorized_bucket, bucket_target
 from nimbus.services.storage.acl import (
     grants_read,
+    refuse_public_acl,
     require_fine_grained,
     resolve,
     validate_acl,
@@ -135,7 +136,7 @@ class Objects:
         if self.quick is not None and self.quick.bucket_for(caller, bucket.name, _DELETE):
             return
         project = session.get_one(Project, bucket.project_number)
-        self.authorizer.check(session, caller, _DELETE, bucket_target(project, bucket.name))
+        self.authorizer.check(session, caller, _DELETE, bucket_target(project, bucket))
 
     def release(self, blob_ids: list[str]) -> None:
         """Delete blobs no generation uses any more (after their rows are gone)."""
@@ -194,7 +195,7 @@ class Objects:
             if bucket_row is not None and not bucket_row.uniform_access
             else None
         )  # fmt: skip
-        if bucket_row is None or row is None or not grants_read(row.acl, caller):
+        if bucket_row is None or row is None or not grants_read(bucket_row, row.acl, caller):
             raise denied
         return bucket_row, row
 
@@ -233,7 +234,8 @@ class Objects:
                 set_object_retention(bucket_row, row, retention, now, override=override_retention)
             if "acl" in fields:
                 require_fine_grained(bucket_row)
-                row.acl = resolve(validate_acl(fields["acl"]), row.owner, bucket_row.project_number)
+                entries = refuse_public_acl(bucket_row, validate_acl(fields["acl"]))
+                row.acl = resolve(entries, row.owner, bucket_row.project_number)
             row.metageneration += 1
             row.updated = now
             session.flush()

@@ -135,7 +135,7 @@ class QuickObjectReads:
         project = snapshot.entity(self._project, number=bucket_row.project_number)
         if project is None:
             return None
-        target = bucket_target(project, bucket)
+        target = bucket_target(project, bucket_row)
         policies = self._policies_of(snapshot, target.chain)
 
         def custom_role(role: str) -> CustomRole | None:
