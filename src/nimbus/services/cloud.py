@@ -61,7 +61,9 @@ from nimbus.services.storage.hmac_keys import HmacKeys
 from nimbus.services.storage.lifecycle import Lifecycle
 from nimbus.services.storage.objects import Objects
 from nimbus.services.storage.quick_reads import QuickObjectReads
+from nimbus.services.storage.restore import Restores
 from nimbus.services.storage.signatures import SignedUrls
+from nimbus.services.storage.soft_delete import HardDeletes
 from nimbus.services.storage.uploads import Uploads
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.services.storage.xml_multipart import MultipartUploads
@@ -122,6 +124,8 @@ class Cloud:
     multipart_uploads: MultipartUploads
     composition: Composition
     lifecycle: Lifecycle
+    object_restores: Restores
+    hard_deletes: HardDeletes
     hmac_keys: HmacKeys
     signed_urls: SignedUrls
     prices: PriceCatalog
@@ -237,13 +241,15 @@ class Cloud:
             id_tokens=id_tokens,
             blobs=blobs,
             storage_usage=usage,
-            buckets=Buckets(db, authorizer, policies, clock),
+            buckets=Buckets(db, authorizer, policies, clock, usage, objects.release),
             objects=objects,
             quick_object_reads=quick_reads,
             uploads=Uploads(db, blobs, objects, clock),
             multipart_uploads=MultipartUploads(db, blobs, objects, clock),
             composition=Composition(objects, blobs),
             lifecycle=Lifecycle(db, usage, clock, objects.release),
+            object_restores=Restores(objects, blobs),
+            hard_deletes=HardDeletes(db, usage, clock, objects.release),
             hmac_keys=hmac_keys,
             signed_urls=SignedUrls(keys, hmac_keys, security_clock),
             prices=prices,
@@ -292,6 +298,7 @@ class Cloud:
         self.storage_usage.start()
         if lead:
             self.lifecycle.start()
+            self.hard_deletes.start()
             self.image_library.start()
             self.instance_controller.start()
             self.disk_controller.start()
@@ -324,5 +331,6 @@ class Cloud:
         self.disk_controller.stop()
         self.image_library.stop()
         self.lifecycle.stop()
+        self.hard_deletes.stop()
         self.storage_usage.stop()
         self.db.dispose()
