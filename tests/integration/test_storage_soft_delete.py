@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from google.api_core import exceptions
 from google.cloud import storage
+from sqlalchemy import create_engine, text
 
 from tests.conftest import unique_id
 from tests.integration.test_auth import Session
@@ -26,6 +27,17 @@ def _advance(server: NimbusServer, owner: Session, seconds: float) -> None:
 def _hard_delete(server: NimbusServer, owner: Session) -> None:
     response = owner.post(f"{server.url}/_nimbus/test/v1/storage/hardDeletes:run")
     assert response.status_code == 200
+
+
+def _stored_bytes(server: NimbusServer, bucket: storage.Bucket) -> int:
+    """The bytes billing counts as stored in ``bucket`` (its usage records)."""
+    engine = create_engine(server.database_url or f"sqlite:///{server.data_dir / 'nimbus.db'}")
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT SUM(delta_bytes) FROM storage_byte_changes WHERE bucket = :b")
+            return int(connection.execute(query, {"b": bucket.name}).scalar() or 0)
+    finally:
+        engine.dispose()
 
 
 def _object_url(server: NimbusServer, bucket: storage.Bucket, name: str) -> str:
@@ -236,14 +248,16 @@ def test_without_a_policy_a_delete_is_for_good(storage_client: storage.Client) -
 def test_soft_deleted_objects_go_for_good_at_their_hard_delete_time(
     server: NimbusServer, owner: Session, bucket: storage.Bucket
 ) -> None:
-    generation = _deleted(bucket, "expiring")
+    generation = _deleted(bucket, "expiring", b"12345")
     _advance(server, owner, WEEK - 60)
     _hard_delete(server, owner)
     assert len(list(bucket.list_blobs(soft_deleted=True))) == 1
+    assert _stored_bytes(server, bucket) == 5  # billed while soft-deleted, as on Google
 
     _advance(server, owner, 61)
     _hard_delete(server, owner)
     assert list(bucket.list_blobs(soft_deleted=True)) == []
+    assert _stored_bytes(server, bucket) == 0
     with pytest.raises(exceptions.NotFound):
         bucket.restore_blob("expiring", generation=generation)
 
