@@ -117,7 +117,9 @@ def test_bill_line_by_line(billed: NimbusServer) -> None:
 
     # Objects in two classes; the Nearline one is deleted after 10 of its 30 days.
     client = storage.Client(project=project, credentials=credentials, client_options=options)
-    bucket = client.create_bucket(f"{project}-data", location="us-central1")
+    bucket = client.bucket(f"{project}-data")
+    bucket.soft_delete_policy.retention_duration_seconds = 0  # a delete is for good
+    bucket = client.create_bucket(bucket, location="us-central1")
     hot = bucket.blob("hot.bin")
     hot.upload_from_string(b"h" * (3 * 2**20))
     cold = bucket.blob("cold.bin")

@@ -87,6 +87,7 @@ def test_usage_records(
             ).one()
     finally:
         engine.dispose()
-    assert [tuple(row) for row in stored] == [("STANDARD", 1000)]
+    # "two" is soft-deleted (the bucket's default policy): its bytes are still billed.
+    assert [tuple(row) for row in stored] == [("STANDARD", 1500)]
     class_a, class_b = counts
     assert class_a >= 2 and class_b >= 1

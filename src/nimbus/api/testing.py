@@ -24,6 +24,12 @@ async def run_lifecycle(request: Request) -> Response:
     return json_response({"acted": acted})
 
 
+@router.post("/storage/hardDeletes:run")
+async def run_hard_deletes(request: Request) -> Response:
+    removed = await call(cloud_of(request).hard_deletes.run_once)
+    return json_response({"removed": removed})
+
+
 @router.post("/storage/usage:flush")
 async def flush_usage(request: Request) -> Response:
     await call(cloud_of(request).storage_usage.flush)

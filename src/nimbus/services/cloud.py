@@ -63,7 +63,9 @@ from nimbus.services.storage.lifecycle import Lifecycle
 from nimbus.services.storage.objects import Objects
 from nimbus.services.storage.post_policy import PostPolicies
 from nimbus.services.storage.quick_reads import QuickObjectReads
+from nimbus.services.storage.restore import Restores
 from nimbus.services.storage.signatures import SignedUrls
+from nimbus.services.storage.soft_delete import HardDeletes
 from nimbus.services.storage.uploads import Uploads
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.services.storage.xml_multipart import MultipartUploads
@@ -125,6 +127,8 @@ class Cloud:
     multipart_uploads: MultipartUploads
     composition: Composition
     lifecycle: Lifecycle
+    object_restores: Restores
+    hard_deletes: HardDeletes
     hmac_keys: HmacKeys
     signed_urls: SignedUrls
     post_policies: PostPolicies
@@ -242,7 +246,7 @@ class Cloud:
             id_tokens=id_tokens,
             blobs=blobs,
             storage_usage=usage,
-            buckets=Buckets(db, authorizer, policies, clock),
+            buckets=Buckets(db, authorizer, policies, clock, usage, objects.release),
             objects=objects,
             quick_object_reads=quick_reads,
             uploads=uploads,
@@ -250,6 +254,8 @@ class Cloud:
             multipart_uploads=MultipartUploads(db, blobs, objects, clock),
             composition=Composition(objects, blobs),
             lifecycle=Lifecycle(db, usage, clock, objects.release),
+            object_restores=Restores(objects, blobs),
+            hard_deletes=HardDeletes(db, usage, clock, objects.release),
             hmac_keys=hmac_keys,
             signed_urls=SignedUrls(keys, hmac_keys, security_clock),
             post_policies=PostPolicies(keys, blobs, security_clock),
@@ -300,6 +306,7 @@ class Cloud:
         if lead:
             self.lifecycle.start()
             self.upload_sweeper.start()
+            self.hard_deletes.start()
             self.image_library.start()
             self.instance_controller.start()
             self.disk_controller.start()
@@ -333,5 +340,6 @@ class Cloud:
         self.image_library.stop()
         self.lifecycle.stop()
         self.upload_sweeper.stop()
+        self.hard_deletes.stop()
         self.storage_usage.stop()
         self.db.dispose()

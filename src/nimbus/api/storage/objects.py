@@ -190,6 +190,7 @@ async def list_objects(
     max_results: Annotated[int | None, Query(alias="maxResults")] = None,
     page_token: Annotated[str | None, Query(alias="pageToken")] = None,
     filter: str | None = None,
+    soft_deleted: Annotated[bool, Query(alias="softDeleted")] = False,
     projection: Projection = None,
 ) -> Response:
     query = ListQuery(
@@ -203,6 +204,7 @@ async def list_objects(
         max_results=page_size(max_results),
         page_token=page_token,
         filter=filter or None,
+        soft_deleted=soft_deleted,
     )
     listing = await call(cloud_of(request).objects.list_objects, caller, bucket, query)
     return listing_response(request, listing, projection)
@@ -230,9 +232,14 @@ async def read_object(
     conditions: Preconditions,
     alt: str | None,
     projection: str | None,
+    *,
+    soft_deleted: bool = False,
 ) -> Response:
     cloud = cloud_of(request)
-    found = await quick(request, cloud.objects.get, caller, bucket, name, generation, conditions)
+    if soft_deleted and alt == "media":
+        raise InvalidArgument("Soft-deleted objects cannot be read, only their metadata.")
+    get = partial(cloud.objects.get, soft_deleted=soft_deleted)
+    found = await quick(request, get, caller, bucket, name, generation, conditions)
     if alt == "media":
         return media_response(request, cloud.blobs, found[1])
     check_etag_conditions(request, views.object_etag(found[1]))
@@ -273,8 +280,35 @@ async def get_object(
     generation: Generation = None,
     alt: str | None = None,
     projection: Projection = None,
+    soft_deleted: Annotated[bool, Query(alias="softDeleted")] = False,
 ) -> Response:
-    return await read_object(request, caller, bucket, name, generation, conditions, alt, projection)
+    return await read_object(
+        request, caller, bucket, name, generation, conditions, alt, projection,
+        soft_deleted=soft_deleted,
+    )  # fmt: skip
+
+
+@router.post(OBJECT + "/restore")
+async def restore_object(
+    bucket: str,
+    name: str,
+    request: Request,
+    caller: Writer,
+    conditions: Conditions,
+    generation: Annotated[int, Query()],
+    copy_source_acl: Annotated[bool, Query(alias="copySourceAcl")] = False,
+    projection: Projection = None,
+) -> Response:
+    """objects.restore: the soft-deleted ``generation`` comes back as the live object."""
+    restored = await call(
+        partial(cloud_of(request).object_restores.restore, copy_source_acl=copy_source_acl),
+        caller,
+        bucket,
+        name,
+        generation,
+        conditions,
+    )
+    return _render(request, restored, projection)
 
 
 @router.get("/download" + OBJECT)

@@ -118,6 +118,8 @@ def stored_object(
         "cacheControl": row.cache_control,
         "customTime": rfc3339_micros(row.custom_time) if row.custom_time else None,
         "timeDeleted": rfc3339(row.time_deleted) if row.time_deleted else None,
+        "softDeleteTime": rfc3339(row.soft_delete_time) if row.soft_delete_time else None,
+        "hardDeleteTime": rfc3339(row.hard_delete_time) if row.hard_delete_time else None,
         "metadata": row.custom_metadata or None,
         "temporaryHold": row.temporary_hold or None,
         "eventBasedHold": row.event_based_hold or None,

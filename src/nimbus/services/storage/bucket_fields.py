@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from nimbus.core.errors import InvalidArgument
 from nimbus.core.labels import validate_labels
-from nimbus.services.storage import bucket_configs
+from nimbus.services.storage import bucket_configs, soft_delete
 from nimbus.services.storage.acl import refuse_public_acl, resolve, validate_acl
 from nimbus.services.storage.locations import STORAGE_CLASSES, validate_storage_class
 from nimbus.services.storage.retention import set_policy
@@ -25,6 +25,7 @@ MODELLED = {
     "storageClass",
     "iamConfiguration",
     "retentionPolicy",
+    "softDeletePolicy",
 }
 PASSTHROUGH = {
     "billing",
@@ -34,7 +35,6 @@ PASSTHROUGH = {
     "hierarchicalNamespace",
     "logging",
     "rpo",
-    "softDeletePolicy",
     "website",
 }
 # Echoed back by clients on update; ignored, as Cloud Storage does. Object retention
@@ -94,7 +94,7 @@ def apply_fields(
             "retentionPolicy": None,
             **fields,
         }
-        kept = ("objectRetention", "retentionPolicy")
+        kept = ("objectRetention", "retentionPolicy", "softDeletePolicy")
         bucket.extra = {k: v for k, v in bucket.extra.items() if k in kept}
     if "labels" in fields:
         labels = dict(bucket.labels or {}) if not replace else {}
@@ -110,6 +110,8 @@ def apply_fields(
         bucket.lifecycle_rules = validate_lifecycle(fields["lifecycle"])
     if "retentionPolicy" in fields:
         set_policy(bucket, fields["retentionPolicy"], now)
+    if "softDeletePolicy" in fields:
+        soft_delete.set_policy(bucket, fields["softDeletePolicy"], now, creating=False)
     if "storageClass" in fields and fields["storageClass"] is not None:
         bucket.storage_class = validate_storage_class(fields["storageClass"])
     if "iamConfiguration" in fields:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -28,6 +29,9 @@ from nimbus.services.storage.locations import resolve_location, validate_storage
 from nimbus.services.storage.names import validate_bucket_name
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.retention import lock_policy
+from nimbus.services.storage.soft_delete import destroy_soft_deleted
+from nimbus.services.storage.soft_delete import set_policy as set_soft_delete_policy
+from nimbus.services.storage.usage import StorageUsage
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, IamPolicy, Project, StoredObject
 from nimbus.wire.iam import Policy, TestIamPermissionsResponse
@@ -35,12 +39,21 @@ from nimbus.wire.iam import Policy, TestIamPermissionsResponse
 
 class Buckets:
     def __init__(
-        self, db: Database, authorizer: Authorizer, policies: Policies, clock: Clock
+        self,
+        db: Database,
+        authorizer: Authorizer,
+        policies: Policies,
+        clock: Clock,
+        usage: StorageUsage,
+        release: Callable[[list[str]], None],
     ) -> None:
+        """``release`` deletes blobs once no generation names them (``Objects.release``)."""
         self.db = db
         self.authorizer = authorizer
         self.policies = policies
         self.clock = clock
+        self.usage = usage
+        self.release = release
 
     def insert(
         self,
@@ -84,8 +97,13 @@ class Buckets:
                     time_created=now,
                     updated=now,
                 )
-                given = {k: v for k, v in resource.items() if k != "storageClass"}
+                given = {
+                    k: v
+                    for k, v in resource.items()
+                    if k not in ("storageClass", "softDeletePolicy")
+                }
                 apply_fields(bucket, given, now)
+                set_soft_delete_policy(bucket, resource.get("softDeletePolicy"), now, creating=True)
                 session.add(bucket)
                 session.merge(
                     IamPolicy(
@@ -174,12 +192,16 @@ class Buckets:
                 session, self.authorizer, caller, name, "storage.buckets.delete"
             )
             preconditions.check(bucket.metageneration, bucket.metageneration)
-            if session.scalar(select(exists().where(StoredObject.bucket == name))):
+            # Soft-deleted objects do not keep a bucket from being deleted, as on Google.
+            kept = (StoredObject.bucket == name, StoredObject.soft_delete_time.is_(None))
+            if session.scalar(select(exists().where(*kept))):
                 raise Conflict("The bucket you tried to delete is not empty.")
+            released = destroy_soft_deleted(session, self.usage, bucket)
             policy = session.get(IamPolicy, bucket_key(name))
             if policy is not None:
                 session.delete(policy)
             session.delete(bucket)
+        self.release(released)
 
     # -- IAM ------------------------------------------------------------------------------
 

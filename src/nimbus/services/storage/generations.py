@@ -25,6 +25,7 @@ from nimbus.services.storage.checks import verify_checksums
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields, storage_class_for
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.retention import require_not_retained, set_object_retention
+from nimbus.services.storage.soft_delete import destroy, retention_seconds, soft_delete
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.store.models import Bucket, StoredObject
 
@@ -157,18 +158,22 @@ def _initial_acl(bucket: Bucket, spec: ObjectSpec) -> list[dict[str, str]] | Non
 def retire(
     session: Session, usage: StorageUsage, bucket: Bucket, row: StoredObject, now: dt.datetime
 ) -> list[str]:
-    """The live generation stops being live: noncurrent under versioning, else gone."""
+    """The live generation stops being live: noncurrent under versioning, else removed."""
     if bucket.versioning:
         row.live = False
         row.time_deleted = now
         session.flush()
         return []
-    return purge(session, usage, bucket, row)
+    return purge(session, usage, bucket, row, now)
 
 
-def purge(session: Session, usage: StorageUsage, bucket: Bucket, row: StoredObject) -> list[str]:
-    """Remove a generation for good; its blob id is returned for deletion after commit."""
-    session.delete(row)
-    session.flush()
-    usage.record_removal(session, bucket, row)
-    return [row.blob_id] if row.blob_id else []
+def purge(
+    session: Session, usage: StorageUsage, bucket: Bucket, row: StoredObject, now: dt.datetime
+) -> list[str]:
+    """Remove a generation: soft-deleted while the bucket's policy keeps it, else for
+    good (its blob id is then returned for deletion after commit)."""
+    if retention_seconds(bucket):
+        soft_delete(bucket, row, now)
+        session.flush()
+        return []
+    return destroy(session, usage, bucket, row)

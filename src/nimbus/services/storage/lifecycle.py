@@ -120,7 +120,12 @@ class Lifecycle:
                 rows = list(
                     session.scalars(
                         select(StoredObject)
-                        .where(StoredObject.bucket == bucket_name, StoredObject.name > after)
+                        .where(
+                            StoredObject.bucket == bucket_name,
+                            StoredObject.name > after,
+                            # Lifecycle rules never act on soft-deleted generations.
+                            StoredObject.soft_delete_time.is_(None),
+                        )
                         .order_by(StoredObject.name, StoredObject.generation.desc())
                         .limit(_BATCH)
                     ).all()
@@ -157,7 +162,7 @@ class Lifecycle:
                 if row.live:
                     released += retire(session, self.usage, bucket, row, now)
                 else:
-                    released += purge(session, self.usage, bucket, row)
+                    released += purge(session, self.usage, bucket, row, now)
             elif action["type"] == "SetStorageClass":
                 self.usage.record_bytes(session, bucket, row.storage_class, -row.size)
                 self.usage.record_bytes(session, bucket, action["storageClass"], row.size)

@@ -46,6 +46,8 @@ class ListQuery:
     page_token: str | None = None
     # Cloud Storage's ``filter`` on object contexts (see ``list_filter``).
     filter: str | None = None
+    # ``softDeleted``: only soft-deleted generations, every one of them.
+    soft_deleted: bool = False
 
 
 @dataclass
@@ -99,6 +101,8 @@ def list_objects(fetch: Fetch, bucket: Bucket, query: ListQuery) -> Listing:
         raise InvalidArgument("maxResults must be positive.")
     if query.delimiter is not None and query.delimiter == "":
         raise InvalidArgument("The delimiter cannot be empty.")
+    if query.soft_deleted and query.versions:
+        raise InvalidArgument("Cannot set both softDeleted and versions to true.")
     glob = glob_to_regex(query.match_glob) if query.match_glob else None
     chosen = parse_filter(query.filter) if query.filter else None
     listing = Listing(bucket)
@@ -150,6 +154,7 @@ class BatchShape:
     """Which conditions a batch statement has; each shape is built (and compiled) once."""
 
     versions: bool
+    soft_deleted: bool
     # "at": names from the cursor on; "after": past it; "after_generation": past the
     # cursor's (name, generation), for listings of every version.
     resume: str
@@ -160,11 +165,12 @@ class BatchShape:
     def of(cls, query: ListQuery, cursor: _Cursor) -> BatchShape:
         if cursor.at:
             resume = "at"
-        elif cursor.generation is None or not query.versions:
+        elif cursor.generation is None or not (query.versions or query.soft_deleted):
             resume = "after"
         else:
             resume = "after_generation"
-        return cls(query.versions, resume, bool(query.prefix), bool(query.end_offset))
+        shape = (query.versions, query.soft_deleted, resume)
+        return cls(*shape, bool(query.prefix), bool(query.end_offset))
 
     def statement(self) -> Select[StoredObject]:
         return _statement(self)
@@ -182,7 +188,11 @@ class BatchShape:
     def conditions(self) -> list[ColumnElement[bool]]:
         name = StoredObject.name
         where = [StoredObject.bucket == bindparam("bucket")]
-        if not self.versions:
+        if self.soft_deleted:
+            where.append(StoredObject.soft_delete_time.is_not(None))
+        elif self.versions:
+            where.append(StoredObject.soft_delete_time.is_(None))
+        else:
             where.append(StoredObject.live.is_(True))
         if self.resume == "at":
             where.append(name >= bindparam("cursor_name"))

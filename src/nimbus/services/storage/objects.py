@@ -37,6 +37,7 @@ from nimbus.services.storage.names import validate_object_name
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.retention import set_object_retention
+from nimbus.services.storage.soft_delete import SOFT_DELETED_GENERATION
 from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, Project, StoredObject
@@ -153,19 +154,26 @@ class Objects:
         name: str,
         generation: int | None = None,
         preconditions: Preconditions = Preconditions(),
+        *,
+        soft_deleted: bool = False,
     ) -> tuple[Bucket, StoredObject]:
+        """``soft_deleted`` reads one soft-deleted generation (``generation`` is required)."""
+        if soft_deleted and generation is None:
+            raise InvalidArgument("A generation is required when softDeleted is true.")
         with self.db.read() as session:
             try:
                 _, bucket_row = authorized_bucket(
                     session, self.authorizer, caller, bucket, "storage.objects.get"
                 )
             except (PermissionDenied, Unauthenticated) as denied:
+                if soft_deleted:
+                    raise
                 # An ACL may still grant this one object (unless the bucket is uniform).
                 bucket_row, row = self._shared_by_acl(
                     session, caller, bucket, name, generation, denied
                 )
             else:
-                row = find_generation(session, bucket, name, generation)
+                row = find_generation(session, bucket, name, generation, soft_deleted=soft_deleted)
             preconditions.check(row.generation, row.metageneration, read=True)
         self.usage.count(bucket_row, CLASS_B)
         return bucket_row, row
@@ -262,7 +270,7 @@ class Objects:
             if generation is None and row.live:
                 released = retire(session, self.usage, bucket_row, row, now)
             else:
-                released = purge(session, self.usage, bucket_row, row)
+                released = purge(session, self.usage, bucket_row, row, now)
         self.release(released)
 
 
@@ -276,6 +284,7 @@ NAMED_GENERATION = select(StoredObject).where(
     StoredObject.bucket == bindparam("bucket"),
     StoredObject.name == bindparam("name"),
     StoredObject.generation == bindparam("generation"),
+    StoredObject.soft_delete_time.is_(None),
 )
 
 
@@ -286,9 +295,13 @@ def find_generation(
     generation: int | None,
     *,
     for_update: bool = False,
+    soft_deleted: bool = False,
 ) -> StoredObject:
-    """The live generation, or the one asked for; 404 if there is none."""
+    """The live generation, or the one asked for (among the soft-deleted ones with
+    ``soft_deleted``); 404 if there is none."""
     query = LIVE_GENERATION if generation is None else NAMED_GENERATION
+    if soft_deleted:
+        query = SOFT_DELETED_GENERATION
     if for_update:
         query = query.with_for_update()
     params = {"bucket": bucket, "name": name, "generation": generation}

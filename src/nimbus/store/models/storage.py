@@ -105,6 +105,12 @@ class StoredObject(Base):
     time_created: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     time_deleted: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Soft-deleted generations (the bucket's soft delete policy): hidden from every read
+    # but objects.list/get with softDeleted, and restorable until the hard delete time.
+    soft_delete_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    hard_delete_time: Mapped[dt.datetime | None] = mapped_column(
+        UtcDateTime, nullable=True, index=True
+    )
     time_storage_class_updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 

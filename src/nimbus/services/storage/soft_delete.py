@@ -1,0 +1,154 @@
+"""Soft delete: a bucket's policy keeps deleted and replaced generations for a while.
+
+A soft-deleted generation is not live, has a ``soft_delete_time`` and a
+``hard_delete_time``, and keeps its bytes (billed as stored) until the sweep below
+removes it for good. Only objects.list/get with ``softDeleted`` and objects.restore see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from nimbus.core.clock import Clock, rfc3339
+from nimbus.core.errors import InvalidArgument
+from nimbus.services.storage.usage import StorageUsage
+from nimbus.store.db import Database
+from nimbus.store.models import Bucket, StoredObject
+
+log = logging.getLogger("nimbus.storage.soft_delete")
+DEFAULT_SECONDS = 7 * 86400
+MAX_SECONDS = 90 * 86400
+PERIOD_SECONDS = 60.0
+_BATCH = 500
+
+# One soft-deleted generation by number (objects.get and objects.restore).
+SOFT_DELETED_GENERATION = select(StoredObject).where(
+    StoredObject.bucket == bindparam("bucket"),
+    StoredObject.name == bindparam("name"),
+    StoredObject.generation == bindparam("generation"),
+    StoredObject.soft_delete_time.is_not(None),
+)
+
+
+def retention_seconds(bucket: Bucket) -> int:
+    """The bucket's soft delete duration; 0 (or no policy) keeps nothing."""
+    policy = (bucket.extra or {}).get("softDeletePolicy") or {}
+    return int(policy.get("retentionDurationSeconds", 0))
+
+
+def set_policy(bucket: Bucket, raw: Any, now: dt.datetime, *, creating: bool) -> None:
+    """Validate and keep ``softDeletePolicy``; a new bucket without one gets Google's
+    default. ``effectiveTime`` is when a policy at least this long took effect, so it
+    moves when the duration grows or soft delete is turned on, not when it shrinks."""
+    if raw is None:
+        if not creating:
+            return
+        raw = {"retentionDurationSeconds": DEFAULT_SECONDS}
+    seconds = _duration(raw)
+    before = retention_seconds(bucket) if not creating else 0
+    extra = {k: v for k, v in bucket.extra.items() if k != "softDeletePolicy"}
+    policy: dict[str, str] = {"retentionDurationSeconds": str(seconds)}
+    if seconds:
+        previous = (bucket.extra.get("softDeletePolicy") or {}).get("effectiveTime")
+        kept = isinstance(previous, str) and seconds <= before
+        policy["effectiveTime"] = previous if kept and previous else rfc3339(now)
+    bucket.extra = {**extra, "softDeletePolicy": policy}
+
+
+def _duration(raw: Any) -> int:
+    value = raw.get("retentionDurationSeconds") if isinstance(raw, dict) else None
+    try:
+        seconds = int(value) if not isinstance(value, bool) and value is not None else -1
+    except (TypeError, ValueError):
+        seconds = -1
+    if seconds != 0 and not DEFAULT_SECONDS <= seconds <= MAX_SECONDS:
+        raise InvalidArgument(
+            "The soft delete policy's retentionDurationSeconds must be 0 (soft delete "
+            f"disabled) or between {DEFAULT_SECONDS} (7 days) and {MAX_SECONDS} (90 days)."
+        )
+    return seconds
+
+
+def soft_delete(bucket: Bucket, row: StoredObject, now: dt.datetime) -> None:
+    """Keep the generation, hidden, until the bucket's duration has passed."""
+    row.live = False
+    row.time_deleted = row.time_deleted or now
+    row.soft_delete_time = now
+    row.hard_delete_time = now + dt.timedelta(seconds=retention_seconds(bucket))
+
+
+def destroy(session: Session, usage: StorageUsage, bucket: Bucket, row: StoredObject) -> list[str]:
+    """Remove a generation for good; its blob id is returned for deletion after commit."""
+    session.delete(row)
+    session.flush()
+    usage.record_removal(session, bucket, row)
+    return [row.blob_id] if row.blob_id else []
+
+
+def destroy_soft_deleted(session: Session, usage: StorageUsage, bucket: Bucket) -> list[str]:
+    """A deleted bucket takes its soft-deleted generations along (buckets themselves are
+    not soft-deleted here)."""
+    rows = session.scalars(
+        select(StoredObject).where(
+            StoredObject.bucket == bucket.name, StoredObject.soft_delete_time.is_not(None)
+        )
+    ).all()
+    released: list[str] = []
+    for row in rows:
+        released += destroy(session, usage, bucket, row)
+    return released
+
+
+class HardDeletes:
+    """The controller that removes soft-deleted generations past their hard delete time."""
+
+    def __init__(self, db: Database, usage: StorageUsage, clock: Clock,
+                 release: Callable[[list[str]], None]) -> None:  # fmt: skip
+        self.db = db
+        self.usage = usage
+        self.clock = clock
+        self.release = release
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> int:
+        """Remove every expired generation now; return how many went."""
+        removed = 0
+        while True:
+            with self.db.write() as session:
+                rows = session.scalars(
+                    select(StoredObject)
+                    .where(StoredObject.hard_delete_time <= self.clock.now())
+                    .limit(_BATCH)
+                ).all()
+                released: list[str] = []
+                for row in rows:
+                    bucket = session.get_one(Bucket, row.bucket)
+                    released += destroy(session, self.usage, bucket, row)
+            self.release(released)
+            removed += len(rows)
+            if len(rows) < _BATCH:
+                return removed
+
+    def start(self, period: float = PERIOD_SECONDS) -> None:
+        def loop() -> None:
+            while not self._stop.wait(period):
+                try:
+                    self.run_once()
+                except Exception:
+                    log.exception("hard delete pass failed; trying again next period")
+
+        self._thread = threading.Thread(target=loop, name="storage-hard-deletes", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
