@@ -145,3 +145,18 @@ def test_a_composite_without_a_type_has_none_and_uploads_get_octet_stream(
     )
     assert "content-type" not in untyped.request.headers
     assert untyped.json()["contentType"] == "application/octet-stream"
+
+
+def test_the_storage_service_agent_may_be_granted_a_role(
+    storage_client: storage.Client, bucket: storage.Bucket
+) -> None:
+    agent = storage_client.get_service_account_email()
+    policy = bucket.get_iam_policy(requested_policy_version=3)
+    policy.bindings.append(
+        {"role": "roles/storage.objectViewer", "members": {f"serviceAccount:{agent}"}}
+    )
+    bucket.set_iam_policy(policy)
+
+    granted = bucket.get_iam_policy(requested_policy_version=3)
+    viewers = [b for b in granted.bindings if b["role"] == "roles/storage.objectViewer"]
+    assert f"serviceAccount:{agent}" in viewers[0]["members"]

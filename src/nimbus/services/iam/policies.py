@@ -6,6 +6,7 @@ refused with 409 ABORTED, as Google does, and changes nothing.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -147,11 +148,21 @@ class Policies:
     def _check_member(self, session: Session, member: str) -> str:
         validate_member(member)
         kind, _, email = member.partition(":")
-        if kind == "serviceAccount" and is_service_account_email(email):
+        if (
+            kind == "serviceAccount"
+            and is_service_account_email(email)
+            and not _SERVICE_AGENT.match(email)
+        ):
             known = session.query(ServiceAccount.unique_id).filter_by(email=email).first()
             if known is None:
                 raise InvalidArgument(f"Service account {email} does not exist.")
         return member
+
+
+# Google's service agents (``service-<project number>@gs-project-accounts...``, the one
+# ``storage.projects.serviceAccount.get`` names) are Google-managed: they exist in no
+# project's list of accounts, yet policies may grant them roles.
+_SERVICE_AGENT = re.compile(r"^service-\d+@[a-z0-9-]+\.iam\.gserviceaccount\.com$")
 
 
 def _custom_role_visible(session: Session, role: str, parent: str, target: Target) -> bool:
