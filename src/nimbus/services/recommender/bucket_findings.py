@@ -68,7 +68,11 @@ def _buckets(scope: Scope) -> list[tuple[Bucket, _Contents]]:
             func.sum(StoredObject.size),
         )
         .join(Bucket, Bucket.name == StoredObject.bucket)
-        .where(Bucket.project_number == scope.project.number)
+        # Soft-deleted generations are on their way out: no command can move them.
+        .where(
+            Bucket.project_number == scope.project.number,
+            StoredObject.soft_delete_time.is_(None),
+        )
         .group_by(StoredObject.bucket, StoredObject.storage_class)
     )
     for name, storage_class, count, size in sizes:
