@@ -20,7 +20,7 @@ from nimbus.controllers.host import ComputeHost, assemble_host
 from nimbus.controllers.images import ImageLibrary
 from nimbus.controllers.instances import InstanceController
 from nimbus.controllers.repeating import RepeatingPass
-from nimbus.controllers.upload_expiry import upload_sweeper
+from nimbus.controllers.storage_sweeps import storage_sweeps
 from nimbus.controllers.utilization import UtilizationSampler
 from nimbus.core.clock import Clock, SystemClock, WorldClock
 from nimbus.images.store import ImageStore
@@ -123,7 +123,8 @@ class Cloud:
     # Object reads without the ORM, on the embedded store only.
     quick_object_reads: QuickObjectReads | None
     uploads: Uploads
-    upload_sweeper: RepeatingPass
+    # Lifecycle rules, hard deletes and expired upload sessions (lead process only).
+    storage_sweeps: list[RepeatingPass]
     multipart_uploads: MultipartUploads
     composition: Composition
     lifecycle: Lifecycle
@@ -163,6 +164,8 @@ class Cloud:
         )
         objects = Objects(db, authorizer, blobs, usage, clock, quick_reads)
         uploads = Uploads(db, blobs, objects, clock)
+        lifecycle = Lifecycle(db, usage, clock, objects.release)
+        hard_deletes = HardDeletes(db, usage, clock, objects.release)
         keys = Keys(db, accounts, security_clock)
         hmac_keys = HmacKeys(db, authorizer, security_clock)
         host = assemble_host(settings)
@@ -250,12 +253,12 @@ class Cloud:
             objects=objects,
             quick_object_reads=quick_reads,
             uploads=uploads,
-            upload_sweeper=upload_sweeper(uploads),
             multipart_uploads=MultipartUploads(db, blobs, objects, clock),
             composition=Composition(objects, blobs),
-            lifecycle=Lifecycle(db, usage, clock, objects.release),
+            lifecycle=lifecycle,
             object_restores=Restores(objects, blobs),
-            hard_deletes=HardDeletes(db, usage, clock, objects.release),
+            hard_deletes=hard_deletes,
+            storage_sweeps=storage_sweeps(lifecycle, hard_deletes, uploads),
             hmac_keys=hmac_keys,
             signed_urls=SignedUrls(keys, hmac_keys, security_clock),
             post_policies=PostPolicies(keys, blobs, security_clock),
@@ -304,9 +307,8 @@ class Cloud:
         process of a server runs the controllers; every process flushes its usage."""
         self.storage_usage.start()
         if lead:
-            self.lifecycle.start()
-            self.upload_sweeper.start()
-            self.hard_deletes.start()
+            for sweep in self.storage_sweeps:
+                sweep.start()
             self.image_library.start()
             self.instance_controller.start()
             self.disk_controller.start()
@@ -338,8 +340,7 @@ class Cloud:
         self.instance_controller.stop()
         self.disk_controller.stop()
         self.image_library.stop()
-        self.lifecycle.stop()
-        self.upload_sweeper.stop()
-        self.hard_deletes.stop()
+        for sweep in self.storage_sweeps:
+            sweep.stop()
         self.storage_usage.stop()
         self.db.dispose()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +23,6 @@ from nimbus.store.db import Database
 from nimbus.store.models import Bucket, StoredObject
 
 log = logging.getLogger("nimbus.storage.lifecycle")
-PERIOD_SECONDS = 60.0
 _BATCH = 500
 
 
@@ -97,8 +95,6 @@ class Lifecycle:
         self.usage = usage
         self.clock = clock
         self.release = release
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Apply every bucket's rules now; return how many generations were acted on."""
@@ -189,19 +185,3 @@ class Lifecycle:
             ):
                 return action
         return None
-
-    def start(self, period: float = PERIOD_SECONDS) -> None:
-        def loop() -> None:
-            while not self._stop.wait(period):
-                try:
-                    self.run_once()
-                except Exception:
-                    log.exception("lifecycle pass failed; trying again next period")
-
-        self._thread = threading.Thread(target=loop, name="storage-lifecycle", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,6 @@ from nimbus.store.models import Bucket, StoredObject
 log = logging.getLogger("nimbus.storage.soft_delete")
 DEFAULT_SECONDS = 7 * 86400
 MAX_SECONDS = 90 * 86400
-PERIOD_SECONDS = 60.0
 _BATCH = 500
 
 # One soft-deleted generation by number (objects.get and objects.restore).
@@ -115,8 +113,6 @@ class HardDeletes:
         self.usage = usage
         self.clock = clock
         self.release = release
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Remove every expired generation now; return how many went."""
@@ -136,19 +132,3 @@ class HardDeletes:
             removed += len(rows)
             if len(rows) < _BATCH:
                 return removed
-
-    def start(self, period: float = PERIOD_SECONDS) -> None:
-        def loop() -> None:
-            while not self._stop.wait(period):
-                try:
-                    self.run_once()
-                except Exception:
-                    log.exception("hard delete pass failed; trying again next period")
-
-        self._thread = threading.Thread(target=loop, name="storage-hard-deletes", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
