@@ -73,9 +73,8 @@ class PreparedEntity(Generic[E]):
 
     def __init__(self, model: type[E], statement: AnySelect, dialect: Dialect) -> None:
         mapper = inspect(model)
-        # Rows come back by attribute name, which is what the model's constructor takes.
+        # Rows come back keyed by attribute name: an instance's dict holds them so.
         attributes = [mapper.get_property_by_column(c).key for c in statement.selected_columns]
-        self.model = model
         self.prepared = Prepared(statement, dialect, attributes)
         self._new_instance = mapper.class_manager.new_instance
 
