@@ -28,6 +28,7 @@ from nimbus.api.resourcemanager.routes_v3 import router as resourcemanager_v3_ro
 from nimbus.api.storage import xml
 from nimbus.api.storage.batch import router as storage_batch_router
 from nimbus.api.storage.buckets import router as storage_buckets_router
+from nimbus.api.storage.fast_deletes import FastDeletes
 from nimbus.api.storage.fast_reads import FastObjectReads
 from nimbus.api.storage.fast_uploads import FastUploads
 from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
@@ -48,6 +49,7 @@ def create_app(cloud: Cloud) -> FastAPI:
     errors.install(app)
     app.add_middleware(FastObjectReads)
     app.add_middleware(FastUploads)
+    app.add_middleware(FastDeletes)
     app.add_middleware(PartialResponses)
     # Routes are matched in order, a few microseconds each: the storage data path, the
     # most frequent by far, goes first. Its paths share no prefix with the others.

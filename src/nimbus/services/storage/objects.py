@@ -121,15 +121,17 @@ class Objects:
         self.release(released)
         return bucket_row, row
 
-    def _bucket_to_write(self, session: Session, caller: Caller, bucket: str) -> Bucket:
-        """The bucket, read in the write transaction, once the caller may create objects
-        in it. On the embedded store the short path grants just before, which leaves the
-        transaction one read instead of the authorizer's several."""
-        if self.quick is not None and self.quick.bucket_for(caller, bucket, _CREATE) is not None:
+    def _bucket_to_write(
+        self, session: Session, caller: Caller, bucket: str, permission: str = _CREATE
+    ) -> Bucket:
+        """The bucket, read in the write transaction, once the caller holds
+        ``permission`` on it. On the embedded store the short path grants just before,
+        which leaves the transaction one read instead of the authorizer's several."""
+        if self.quick is not None and self.quick.bucket_for(caller, bucket, permission):
             row = session.get(Bucket, bucket)
             if row is not None:
                 return row
-        _, row = authorized_bucket(session, self.authorizer, caller, bucket, _CREATE)
+        _, row = authorized_bucket(session, self.authorizer, caller, bucket, permission)
         return row
 
     def _may_replace(self, session: Session, caller: Caller, bucket: Bucket) -> None:
@@ -259,9 +261,7 @@ class Objects:
         preconditions: Preconditions,
     ) -> None:
         with self.db.write() as session:
-            _, bucket_row = authorized_bucket(
-                session, self.authorizer, caller, bucket, "storage.objects.delete"
-            )
+            bucket_row = self._bucket_to_write(session, caller, bucket, _DELETE)
             row = find_generation(session, bucket, name, generation, for_update=True)
             preconditions.check(row.generation, row.metageneration)
             now = self.clock.now()
