@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
+from nimbus.store.epochs import install_triggers
+
 if TYPE_CHECKING:
     from nimbus.store.db import Database
 
@@ -32,6 +34,8 @@ def upgrade_to_head(database: Database) -> None:
             config = alembic_config(database.url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+            if database.is_sqlite:
+                install_triggers(connection)
             connection.commit()
         finally:
             if not database.is_sqlite:

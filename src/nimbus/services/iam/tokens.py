@@ -105,7 +105,7 @@ class Tokens:
         self.db = db
         self.clock = clock
         snapshots = db.snapshots
-        self._quick_lookup = snapshots.prepare(_TOKEN_LOOKUP) if snapshots else None
+        self._quick_lookup = snapshots.prepare(_TOKEN_LOOKUP, stable=True) if snapshots else None
 
     # -- the token endpoint ------------------------------------------------------------
 

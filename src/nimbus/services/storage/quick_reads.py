@@ -9,6 +9,7 @@ and the full path answers it, so every error is worded in one place.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import String, bindparam
@@ -37,7 +38,8 @@ class QuickObjectReads:
         self._tokens = tokens
         self._authorizer = authorizer
         self._usage = usage
-        prepare = snapshots.prepare_entity
+        # What authorization reads is kept while the authorization epoch stays put.
+        prepare = partial(snapshots.prepare_entity, stable=True)
         self._bucket = prepare(Bucket, Bucket.name == bindparam("name"))
         self._project = prepare(Project, Project.number == bindparam("number"))
         self._custom_role = prepare(CustomRole, CustomRole.name == bindparam("name"))
@@ -156,7 +158,9 @@ class QuickObjectReads:
         prepared = self._policies.get(len(chain))
         if prepared is None:
             names = [bindparam(f"r{i}", type_=String) for i in range(len(chain))]
-            prepared = self._snapshots.prepare_entity(IamPolicy, IamPolicy.resource.in_(names))
+            prepared = self._snapshots.prepare_entity(
+                IamPolicy, IamPolicy.resource.in_(names), stable=True
+            )
             self._policies[len(chain)] = prepared
         values = {f"r{i}": resource for i, resource in enumerate(chain)}
         return snapshot.entities(prepared, **values)

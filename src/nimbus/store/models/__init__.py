@@ -11,6 +11,7 @@ from nimbus.store.models.compute import (
     Subnetwork,
 )
 from nimbus.store.models.disks import Disk, DiskAttachment, Snapshot
+from nimbus.store.models.epochs import StoreEpoch
 from nimbus.store.models.firewalls import Firewall
 from nimbus.store.models.iam import (
     AccessToken,
@@ -79,6 +80,7 @@ __all__ = [
     "StorageByteChange",
     "StorageOperationCount",
     "StorageRemoval",
+    "StoreEpoch",
     "StoredObject",
     "Subnetwork",
     "UsageInterval",
