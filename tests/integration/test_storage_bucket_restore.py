@@ -4,6 +4,8 @@ no method)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from google.api_core import exceptions
 from google.api_core.client_options import ClientOptions
@@ -204,3 +206,17 @@ def test_a_restored_bucket_has_its_iam_policy_back(storage_client: storage.Clien
     restored = storage_client.restore_bucket(bucket.name, generation=generation)
     viewers = restored.get_iam_policy()["roles/storage.objectViewer"]
     assert viewers == {"allAuthenticatedUsers"}
+
+
+def test_the_cli_lists_and_restores_soft_deleted_buckets(
+    cli: Any, project: str, storage_client: storage.Client
+) -> None:
+    name, generation = _soft_deleted_bucket(storage_client)
+    listed = cli("storage", "buckets", "list", "--soft-deleted", "--project", project)
+    assert listed.returncode == 0, listed.stderr
+    assert name in listed.stdout and str(generation) in listed.stdout
+    bad = cli("storage", "restore", f"gs://{name}", "--project", project)
+    assert bad.returncode != 0 and storage_client.lookup_bucket(name) is None
+    restored = cli("storage", "restore", f"gs://{name}#{generation}", "--project", project)
+    assert restored.returncode == 0, restored.stderr
+    assert storage_client.get_bucket(name).generation == generation
