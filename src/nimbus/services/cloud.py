@@ -56,6 +56,7 @@ from nimbus.services.recommender.service import Recommendations
 from nimbus.services.resourcemanager.organizations import Organizations
 from nimbus.services.resourcemanager.projects import Projects
 from nimbus.services.resourcemanager.service_usage import ServiceUsage
+from nimbus.services.storage.bucket_restore import SoftDeletedBuckets
 from nimbus.services.storage.buckets import Buckets
 from nimbus.services.storage.composition import Composition
 from nimbus.services.storage.hmac_keys import HmacKeys
@@ -129,6 +130,7 @@ class Cloud:
     composition: Composition
     lifecycle: Lifecycle
     object_restores: Restores
+    soft_deleted_buckets: SoftDeletedBuckets
     hard_deletes: HardDeletes
     hmac_keys: HmacKeys
     signed_urls: SignedUrls
@@ -257,6 +259,7 @@ class Cloud:
             composition=Composition(objects, blobs),
             lifecycle=lifecycle,
             object_restores=Restores(objects, blobs),
+            soft_deleted_buckets=SoftDeletedBuckets(db, authorizer, clock),
             hard_deletes=hard_deletes,
             storage_sweeps=storage_sweeps(lifecycle, hard_deletes, uploads),
             hmac_keys=hmac_keys,

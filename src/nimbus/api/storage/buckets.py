@@ -1,4 +1,4 @@
-"""storage/v1 buckets: insert, get, list, patch, update, delete, and IAM."""
+"""storage/v1 buckets: insert, get, list, patch, update, delete, restore, and IAM."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from nimbus.api.responses import json_response
 from nimbus.api.storage import views
 from nimbus.api.storage.params import Conditions, Owner, Projection, Reader, Writer
 from nimbus.core.errors import RequiredField
-from nimbus.core.paging import PageRequest
+from nimbus.core.paging import Page, PageRequest
 from nimbus.services.storage.acl import predefined, require_fine_grained
+from nimbus.store.models import Bucket, SoftDeletedBucket
 from nimbus.wire.iam import Policy
 from nimbus.wire.storage import Buckets
 
 router = APIRouter(prefix="/storage/v1")
+SoftDeleted = Annotated[bool, Query(alias="softDeleted")]
 
 
 def _policy(bucket: str, policy: Policy) -> dict[str, Any]:
@@ -59,13 +61,18 @@ async def list_buckets(
     max_results: Annotated[int | None, Query(alias="maxResults")] = None,
     page_token: Annotated[str | None, Query(alias="pageToken")] = None,
     projection: Projection = None,
+    soft_deleted: SoftDeleted = False,
 ) -> Response:
     if not project:
         raise RequiredField("Required parameter: project")
     page_request = PageRequest.parse(max_results or 1000, page_token)
-    _, page = await call(
-        cloud_of(request).buckets.list_in_project, caller, project, prefix, page_request
-    )
+    cloud = cloud_of(request)
+    page: Page[Any]
+    if soft_deleted:
+        listing = cloud.soft_deleted_buckets.list_in_project
+        page = await call(listing, caller, project, prefix, page_request)
+    else:
+        _, page = await call(cloud.buckets.list_in_project, caller, project, prefix, page_request)
     base = base_url(request)
     items = [views.bucket(base, b, full=projection == "full") for b in page.items]
     return json_response(Buckets(items=items or None, next_page_token=page.next_page_token))
@@ -132,9 +139,31 @@ async def get_bucket(
     caller: Reader,
     conditions: Conditions,
     projection: Projection = None,
+    soft_deleted: SoftDeleted = False,
+    generation: int | None = None,
 ) -> Response:
-    _, row = await call(cloud_of(request).buckets.get, caller, bucket, conditions)
+    """``softDeleted`` reads one soft-deleted generation of the bucket instead."""
+    cloud = cloud_of(request)
+    row: Bucket | SoftDeletedBucket
+    if soft_deleted:
+        row = await call(cloud.soft_deleted_buckets.get, caller, bucket, generation)
+    else:
+        _, row = await call(cloud.buckets.get, caller, bucket, conditions)
     return json_response(views.bucket(base_url(request), row, full=projection == "full"))
+
+
+@router.post("/b/{bucket}/restore")
+async def restore_bucket(
+    bucket: str,
+    request: Request,
+    caller: Writer,
+    generation: int | None = None,
+    projection: Projection = None,
+) -> Response:
+    """A soft-deleted bucket back (``projection`` defaults to full here, as on Google)."""
+    restores = cloud_of(request).soft_deleted_buckets
+    row = await call(restores.restore, caller, bucket, generation)
+    return json_response(views.bucket(base_url(request), row, full=projection != "noAcl"))
 
 
 async def _modify(

@@ -10,7 +10,7 @@ from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.clock import rfc3339, rfc3339_micros
 from nimbus.services.storage.object_contexts import rendered as rendered_contexts
 from nimbus.services.storage.retention import retention_view
-from nimbus.store.models import Bucket, HmacKey, StoredObject
+from nimbus.store.models import Bucket, BucketState, HmacKey, SoftDeletedBucket, StoredObject
 
 # What a download of an object stored without a type says it is.
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -28,7 +28,7 @@ def _varint(value: int) -> bytes:
             return bytes(out)
 
 
-def bucket_etag(bucket: Bucket) -> str:
+def bucket_etag(bucket: BucketState) -> str:
     return base64.b64encode(b"\x08" + _varint(bucket.metageneration)).decode()
 
 
@@ -41,7 +41,7 @@ def quote_name(name: str) -> str:
     return quote(name, safe="")
 
 
-def bucket(base: str, row: Bucket, *, full: bool = False) -> dict[str, Any]:
+def bucket(base: str, row: Bucket | SoftDeletedBucket, *, full: bool = False) -> dict[str, Any]:
     extra = dict(row.extra or {})
     prevention = extra.pop("publicAccessPrevention", "inherited")
     bucket_acl = extra.pop("acl", [])
@@ -53,6 +53,7 @@ def bucket(base: str, row: Bucket, *, full: bool = False) -> dict[str, Any]:
         "name": row.name,
         "projectNumber": str(row.project_number),
         "metageneration": str(row.metageneration),
+        "generation": str(row.generation),
         "location": row.location,
         "locationType": row.location_type,
         "storageClass": row.storage_class,
@@ -66,6 +67,9 @@ def bucket(base: str, row: Bucket, *, full: bool = False) -> dict[str, Any]:
         },
         **extra,
     }
+    if isinstance(row, SoftDeletedBucket):
+        body["softDeleteTime"] = rfc3339(row.soft_delete_time)
+        body["hardDeleteTime"] = rfc3339(row.hard_delete_time)
     if row.location_type != "region":
         body.setdefault("rpo", "DEFAULT")
     if row.labels:

@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
+from nimbus.cli import output
 from nimbus.cli.commands import storage_buckets, storage_objects, storage_sign_url, storage_transfer
 from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.storage import listing
 from nimbus.cli.storage.ls import Detail, bucket_lines, url_lines
-from nimbus.cli.storage.urls import parse
+from nimbus.cli.storage.urls import SCHEME, bucket_path, object_path, parse
 
 app = typer.Typer(
     name="storage", help="Manage Cloud Storage buckets and objects.", no_args_is_help=True
@@ -58,6 +59,28 @@ def ls(
                 _print(bucket_lines([listing.require_bucket(api, url.bucket)], detail))
             else:
                 _print(url_lines(api, url, detail))
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    url: Annotated[
+        str,
+        typer.Argument(
+            metavar="URL", help="gs://BUCKET#GENERATION, or gs://BUCKET/OBJECT#GENERATION."
+        ),
+    ],
+) -> None:
+    """Restore a soft-deleted bucket (its objects stay soft-deleted) or object."""
+    bucket, _, number = url.rstrip("/").rpartition("#")
+    target = parse(url) if "/" in url.removeprefix(SCHEME) else parse(bucket)
+    if target.is_provider or not number.isdigit():
+        raise CliError(f"[{url}] names no generation: expected gs://BUCKET#GENERATION.")
+    path = object_path(target.bucket, target.name) if target.name else bucket_path(target.bucket)
+    context = context_of(ctx)
+    with context.api() as api:
+        restored = api.request("POST", f"{path}/restore", params={"generation": number})
+    output.show(restored, context.format, "yaml")
 
 
 def _print(lines: Iterable[str]) -> None:

@@ -121,12 +121,16 @@ def list_buckets(
     filter: Filter = None,
     limit: Limit = None,
     sort_by: SortBy = None,
+    soft_deleted: Annotated[
+        bool, typer.Option("--soft-deleted", help="Only soft-deleted buckets, to restore.")
+    ] = False,
 ) -> None:
     """List the project's buckets."""
     patterns = [_bucket_pattern(url) for url in urls or []]
     context = context_of(ctx)
+    query = {"project": context.project()} | ({"softDeleted": "true"} if soft_deleted else {})
     with context.api() as api:
-        found = list(api.pages("/storage/v1/b", "items", {"project": context.project()}))
+        found = list(api.pages("/storage/v1/b", "items", query))
     if patterns:
         found = [b for b in found if any(fnmatch.fnmatchcase(b["name"], p) for p in patterns)]
     shown = [_shown(bucket, raw) for bucket in found]

@@ -29,8 +29,9 @@ from nimbus.services.storage.locations import resolve_location, validate_storage
 from nimbus.services.storage.names import validate_bucket_name
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.retention import lock_policy
-from nimbus.services.storage.soft_delete import destroy_soft_deleted
+from nimbus.services.storage.soft_delete import destroy_soft_deleted, retention_seconds
 from nimbus.services.storage.soft_delete import set_policy as set_soft_delete_policy
+from nimbus.services.storage.soft_deleted_buckets import keep, new_generation
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, IamPolicy, Project, StoredObject
@@ -84,6 +85,7 @@ class Buckets:
                     raise _taken(existing.project_number == project.number)
                 bucket = Bucket(
                     name=name,
+                    generation=new_generation(session, name, now),
                     project_number=project.number,
                     location=location,
                     location_type=location_type,
@@ -196,6 +198,10 @@ class Buckets:
             kept = (StoredObject.bucket == name, StoredObject.soft_delete_time.is_(None))
             if session.scalar(select(exists().where(*kept))):
                 raise Conflict("The bucket you tried to delete is not empty.")
+            seconds = retention_seconds(bucket)
+            if seconds:
+                keep(session, bucket, seconds, self.clock.now())
+                return
             released = destroy_soft_deleted(session, self.usage, bucket)
             policy = session.get(IamPolicy, bucket_key(name))
             if policy is not None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock, rfc3339
 from nimbus.core.errors import InvalidArgument
+from nimbus.services.storage.soft_deleted_buckets import purge_expired
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.store.db import Database
 from nimbus.store.models import Bucket, StoredObject
@@ -91,8 +92,7 @@ def destroy(session: Session, usage: StorageUsage, bucket: Bucket, row: StoredOb
 
 
 def destroy_soft_deleted(session: Session, usage: StorageUsage, bucket: Bucket) -> list[str]:
-    """A deleted bucket takes its soft-deleted generations along (buckets themselves are
-    not soft-deleted here)."""
+    """A bucket deleted without soft delete takes its soft-deleted generations along."""
     rows = session.scalars(
         select(StoredObject).where(
             StoredObject.bucket == bucket.name, StoredObject.soft_delete_time.is_not(None)
@@ -115,7 +115,8 @@ class HardDeletes:
         self.release = release
 
     def run_once(self) -> int:
-        """Remove every expired generation now; return how many went."""
+        """Remove every expired generation (and soft-deleted bucket) now; return how
+        many generations and buckets went."""
         removed = 0
         while True:
             with self.db.write() as session:
@@ -128,7 +129,8 @@ class HardDeletes:
                 for row in rows:
                     bucket = session.get_one(Bucket, row.bucket)
                     released += destroy(session, self.usage, bucket, row)
-            self.release(released)
-            removed += len(rows)
-            if len(rows) < _BATCH:
+                kept, more = purge_expired(session, self.usage, self.clock.now(), _BATCH)
+            self.release(released + more)
+            removed += len(rows) + kept
+            if len(rows) < _BATCH and kept < _BATCH:
                 return removed

@@ -19,10 +19,11 @@ from nimbus.core.clock import Clock
 from nimbus.store.db import Database
 from nimbus.store.models import (
     Bucket,
+    BucketState,
+    GenerationState,
     StorageByteChange,
     StorageOperationCount,
     StorageRemoval,
-    StoredObject,
 )
 
 CLASS_A = "A"
@@ -46,7 +47,7 @@ class StorageUsage:
         self._thread: threading.Thread | None = None
 
     def record_bytes(
-        self, session: Session, bucket: Bucket, storage_class: str, delta: int
+        self, session: Session, bucket: BucketState, storage_class: str, delta: int
     ) -> None:
         if delta:
             session.add(
@@ -60,7 +61,7 @@ class StorageUsage:
                 )
             )
 
-    def record_removal(self, session: Session, bucket: Bucket, row: StoredObject) -> None:
+    def record_removal(self, session: Session, bucket: BucketState, row: GenerationState) -> None:
         """An object leaves storage for good: its bytes go, and if its class has a
         minimum storage duration the removal is kept for the early-deletion charge."""
         self.record_bytes(session, bucket, row.storage_class, -row.size)

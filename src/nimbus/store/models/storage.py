@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Text,
     text,
@@ -29,8 +30,14 @@ from nimbus.store.base import Base, JsonValue, UtcDateTime
 ObjectName = Text().with_variant(Text(collation="C"), "postgresql")
 
 
-class Bucket(Base):
-    __tablename__ = "buckets"
+def _creation_micros(context: Any) -> int:
+    created: dt.datetime = context.get_current_parameters()["time_created"]
+    return int(created.timestamp() * 1_000_000)
+
+
+class BucketState:
+    """A bucket's settings, shared by live buckets and soft-deleted ones (restore copies
+    every column of this mixin back)."""
 
     name: Mapped[str] = mapped_column(
         String(222, collation="C").with_variant(String(222), "sqlite"), primary_key=True
@@ -50,28 +57,34 @@ class Bucket(Base):
     updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
-class StoredObject(Base):
-    """One generation of an object; ``live`` marks the current one."""
+class Bucket(BucketState, Base):
+    """A live bucket: the only kind a lookup by name finds."""
 
-    __tablename__ = "objects"
-    __table_args__ = (
-        Index("ix_objects_bucket_live_name", "bucket", "live", "name"),
-        # At most one live generation per name, even under racing writers.
-        Index(
-            "uq_objects_live_name",
-            "bucket",
-            "name",
-            unique=True,
-            sqlite_where=text("live"),
-            postgresql_where=text("live"),
-        ),
-    )
+    __tablename__ = "buckets"
 
-    bucket: Mapped[str] = mapped_column(
-        ForeignKey("buckets.name", ondelete="CASCADE"), primary_key=True
-    )
-    name: Mapped[str] = mapped_column(ObjectName, primary_key=True)
+    # Unique per name over time (soft-deleted buckets keep theirs): the creation time in
+    # microseconds unless a soft-deleted bucket of the name already has a later one.
+    generation: Mapped[int] = mapped_column(BigInteger, default=_creation_micros)
+
+
+class SoftDeletedBucket(BucketState, Base):
+    """A deleted bucket kept by its soft delete policy until ``hard_delete_time``, out of
+    the live table so that its name is free and no lookup of a live bucket sees it."""
+
+    __tablename__ = "soft_deleted_buckets"
+    __table_args__ = (PrimaryKeyConstraint("name", "generation"),)
+
     generation: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    soft_delete_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    hard_delete_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    # The bucket's IAM policy ({"version", "bindings", "auditConfigs"}), back on restore.
+    iam_policy: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
+
+
+class GenerationState:
+    """One object generation's data, shared by the live table and the generations kept
+    with a soft-deleted bucket."""
+
     metageneration: Mapped[int] = mapped_column(BigInteger, default=1)
     live: Mapped[bool] = mapped_column(Boolean)
     size: Mapped[int] = mapped_column(BigInteger)
@@ -112,6 +125,43 @@ class StoredObject(Base):
         UtcDateTime, nullable=True, index=True
     )
     time_storage_class_updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class StoredObject(GenerationState, Base):
+    """One generation of an object; ``live`` marks the current one."""
+
+    __tablename__ = "objects"
+    __table_args__ = (
+        Index("ix_objects_bucket_live_name", "bucket", "live", "name"),
+        # At most one live generation per name, even under racing writers.
+        Index(
+            "uq_objects_live_name",
+            "bucket",
+            "name",
+            unique=True,
+            sqlite_where=text("live"),
+            postgresql_where=text("live"),
+        ),
+    )
+
+    bucket: Mapped[str] = mapped_column(
+        ForeignKey("buckets.name", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(ObjectName, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class SoftDeletedBucketObject(GenerationState, Base):
+    """A soft-deleted generation of a soft-deleted bucket, moved back on restore."""
+
+    __tablename__ = "soft_deleted_bucket_objects"
+
+    bucket: Mapped[str] = mapped_column(String(222), primary_key=True)
+    bucket_generation: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False
+    )
+    name: Mapped[str] = mapped_column(ObjectName, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class ResumableUpload(Base):
