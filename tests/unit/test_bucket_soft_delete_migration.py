@@ -1,4 +1,4 @@
-"""Migration 0019: existing buckets get a generation (their creation time in
+"""Migration 0020: existing buckets get a generation (their creation time in
 microseconds), the soft-deleted tables are the models', and it downgrades cleanly; on
 SQLite, and on PostgreSQL when the tests have one."""
 
@@ -33,7 +33,7 @@ def _run(url: str, step: str, revision: str) -> None:
 def test_existing_buckets_get_generations_and_the_tables_match(tmp_path: Path) -> None:
     with fresh_database() as pg_url:
         url = pg_url or f"sqlite:///{tmp_path / 'store.db'}"
-        _run(url, "upgrade", "0018")
+        _run(url, "upgrade", "0019")
         engine = create_engine(url)
         with engine.begin() as connection:
             connection.execute(
@@ -45,13 +45,13 @@ def test_existing_buckets_get_generations_and_the_tables_match(tmp_path: Path) -
                 ),
                 {"t": CREATED},
             )
-        _run(url, "upgrade", "0019")
+        _run(url, "upgrade", "0020")
         with engine.connect() as connection:
             generation = connection.execute(text("SELECT generation FROM buckets")).scalar()
             differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         assert generation == int(CREATED.timestamp() * 1_000_000)
         assert [d for d in differences if any(f"'{t}'" in repr(d) for t in MINE)] == []
-        _run(url, "downgrade", "0018")
+        _run(url, "downgrade", "0019")
         tables = set(inspect(engine).get_table_names())
         assert "soft_deleted_buckets" not in tables
         assert "generation" not in {c["name"] for c in inspect(engine).get_columns("buckets")}
