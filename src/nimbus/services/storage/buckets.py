@@ -33,7 +33,7 @@ from nimbus.services.storage.soft_delete import destroy_soft_deleted
 from nimbus.services.storage.soft_delete import set_policy as set_soft_delete_policy
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.store.db import Database
-from nimbus.store.models import Bucket, IamPolicy, Project, StoredObject
+from nimbus.store.models import Bucket, IamPolicy, ManagedFolder, Project, StoredObject
 from nimbus.wire.iam import Policy, TestIamPermissionsResponse
 
 
@@ -194,7 +194,9 @@ class Buckets:
             preconditions.check(bucket.metageneration, bucket.metageneration)
             # Soft-deleted objects do not keep a bucket from being deleted, as on Google.
             kept = (StoredObject.bucket == name, StoredObject.soft_delete_time.is_(None))
-            if session.scalar(select(exists().where(*kept))):
+            # Managed folders keep it too: they go first (gcloud's ``rm -r`` does).
+            folders = exists().where(ManagedFolder.bucket == name)
+            if session.scalar(select(exists().where(*kept))) or session.scalar(select(folders)):
                 raise Conflict("The bucket you tried to delete is not empty.")
             released = destroy_soft_deleted(session, self.usage, bucket)
             policy = session.get(IamPolicy, bucket_key(name))

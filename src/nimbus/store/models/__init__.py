@@ -32,6 +32,7 @@ from nimbus.store.models.resourcemanager import Organization, Project, ProjectSe
 from nimbus.store.models.storage import (
     Bucket,
     HmacKey,
+    ManagedFolder,
     MultipartPart,
     MultipartUpload,
     ResumableUpload,
@@ -59,6 +60,7 @@ __all__ = [
     "IamPolicy",
     "Image",
     "Instance",
+    "ManagedFolder",
     "MultipartPart",
     "MultipartUpload",
     "Network",
