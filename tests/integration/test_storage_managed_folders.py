@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 from google.api_core import exceptions
 from google.cloud import storage
+from google.oauth2 import service_account
 
-from tests.conftest import unique_id
+from tests.conftest import CLOUD_PLATFORM, unique_id
+from tests.integration.test_auth import Session, make_account_key
+from tests.servers import NimbusServer
 
 
 @pytest.fixture
@@ -129,3 +132,110 @@ def test_delete_rules(storage_client: storage.Client, uniform: storage.Bucket) -
     storage_client._delete_resource(f"{_folders(uniform)}/parent%2Fchild%2F")
     storage_client._delete_resource(f"{_folders(uniform)}/parent%2F")
     uniform.delete()
+
+
+def test_listing_includes_folders_as_prefixes_only_when_asked(
+    storage_client: storage.Client, uniform: storage.Bucket
+) -> None:
+    # google-cloud-storage's own system test, test_bucket_list_blobs_include_managed_folders.
+    for name in ("file01.txt", "parent/file11.txt", "parent/child/file21.txt"):
+        uniform.blob(name).upload_from_string(b"helloworld")
+    _create(storage_client, uniform, "managedfolder1")
+    _create(storage_client, uniform, "nested/inner/")
+
+    plain = uniform.list_blobs(delimiter="/")
+    assert [b.name for b in plain] == ["file01.txt"]
+    assert plain.prefixes == {"parent/"}
+    with_folders = uniform.list_blobs(delimiter="/", include_folders_as_prefixes=True)
+    assert [b.name for b in with_folders] == ["file01.txt"]
+    assert with_folders.prefixes == {"parent/", "managedfolder1/", "nested/"}
+    inside = uniform.list_blobs(prefix="nested/", delimiter="/", include_folders_as_prefixes=True)
+    list(inside)
+    assert inside.prefixes == {"nested/inner/"}
+
+    # One entry a page: folders and objects interleave in name order across pages.
+    paged = uniform.list_blobs(delimiter="/", include_folders_as_prefixes=True, page_size=1)
+    entries = [[*page.prefixes, *(b.name for b in page)] for page in paged.pages]
+    assert entries == [["file01.txt"], ["managedfolder1/"], ["nested/"], ["parent/"]]
+
+    storage_client._delete_resource(f"{_folders(uniform)}/managedfolder1")
+
+
+def test_a_folder_policy_grants_access_under_it_only(
+    server: NimbusServer,
+    owner: Session,
+    project: str,
+    storage_client: storage.Client,
+    uniform: storage.Bucket,
+) -> None:
+    for name in ("a/x", "a/deep/y", "b/y"):
+        uniform.blob(name).upload_from_string(name.encode())
+    _create(storage_client, uniform, "a/")
+    _create(storage_client, uniform, "a/deep/")
+    info = make_account_key(server, owner, project)
+    member = f"serviceAccount:{info['client_email']}"
+    creds = service_account.Credentials.from_service_account_info(info, scopes=[CLOUD_PLATFORM])
+    reader = storage.Client(
+        project=project, credentials=creds, client_options={"api_endpoint": server.url}
+    )
+    theirs = reader.bucket(uniform.name)
+    with pytest.raises(exceptions.Forbidden):
+        theirs.blob("a/x").download_as_bytes()
+
+    policy_path = f"{_folders(uniform)}/a%2F/iam"
+    fresh = storage_client._get_resource(policy_path)
+    assert fresh["kind"] == "storage#policy" and not fresh.get("bindings")
+    assert fresh["resourceId"] == f"projects/_/buckets/{uniform.name}/managedFolders/a/"
+    bindings = [{"role": "roles/storage.objectViewer", "members": [member]}]
+    written = storage_client._put_resource(
+        policy_path, {"bindings": bindings, "etag": fresh["etag"]}
+    )
+    assert written["bindings"] == bindings
+    with pytest.raises(exceptions.Conflict):  # a stale etag
+        storage_client._put_resource(policy_path, {"bindings": [], "etag": fresh["etag"]})
+    with pytest.raises(exceptions.BadRequest):
+        storage_client._put_resource(
+            policy_path, {"bindings": [{"role": "roles/pubsub.viewer", "members": [member]}]}
+        )
+    folder = storage_client._get_resource(f"{_folders(uniform)}/a%2F")
+    assert folder["updateTime"] >= folder["createTime"]
+
+    # Under "a/": readable and listable; elsewhere: refused, as before.
+    assert theirs.blob("a/x").download_as_bytes() == b"a/x"
+    assert theirs.blob("a/deep/y").download_as_bytes() == b"a/deep/y"
+    assert [b.name for b in theirs.list_blobs(prefix="a/")] == ["a/deep/y", "a/x"]
+    with pytest.raises(exceptions.Forbidden):
+        theirs.blob("b/y").download_as_bytes()
+    with pytest.raises(exceptions.Forbidden):
+        list(theirs.list_blobs())
+    with pytest.raises(exceptions.Forbidden):
+        theirs.blob("a/new").upload_from_string(b"no")
+
+    # Nested folders add up: objectCreator on "a/deep/" lets it write there only.
+    deep = f"{_folders(uniform)}/a%2Fdeep%2F/iam"
+    creator = [{"role": "roles/storage.objectCreator", "members": [member]}]
+    storage_client._put_resource(deep, {"bindings": creator})
+    theirs.blob("a/deep/new").upload_from_string(b"yes")
+    with pytest.raises(exceptions.Forbidden):
+        theirs.blob("a/new").upload_from_string(b"no")
+    tested = reader._get_resource(
+        f"{_folders(uniform)}/a%2Fdeep%2F/iam/testPermissions",
+        query_params={"permissions": ["storage.objects.get", "storage.objects.create"]},
+    )
+    assert tested["permissions"] == ["storage.objects.get", "storage.objects.create"]
+    tested = reader._get_resource(
+        f"{policy_path}/testPermissions",
+        query_params={"permissions": ["storage.objects.get", "storage.objects.create"]},
+    )
+    assert tested["permissions"] == ["storage.objects.get"]
+    with pytest.raises(exceptions.BadRequest):
+        reader._get_resource(
+            f"{policy_path}/testPermissions", query_params={"permissions": ["storage.buckets.get"]}
+        )
+
+    # Deleting the folder takes its policy away.
+    storage_client._delete_resource(f"{_folders(uniform)}/a%2Fdeep%2F", {"allowNonEmpty": True})
+    storage_client._delete_resource(f"{_folders(uniform)}/a%2F", {"allowNonEmpty": True})
+    with pytest.raises(exceptions.Forbidden):
+        theirs.blob("a/x").download_as_bytes()
+    reader.close()  # type: ignore[no-untyped-call]

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nimbus.core.errors import PermissionDenied, Unauthenticated
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer, Target
 from nimbus.services.storage.access import authorized_bucket, bucket_key, bucket_target
-from nimbus.store.models import Bucket, Project
+from nimbus.services.storage.listing import ListQuery
+from nimbus.store.models import Bucket, ManagedFolder, Project
 
 # A folder name holds at most 15 "/": no object is under more folders than that.
 MAX_DEPTH = 15
@@ -54,6 +56,14 @@ def folder_target(project: Project, bucket: Bucket, name: str) -> Target:
         project_id=target.project_id,
         private=target.private,
     )
+
+
+def folder_names(session: Session, bucket: str, query: ListQuery) -> list[str]:
+    """The bucket's managed folders under the listing's prefix, in name order."""
+    names = select(ManagedFolder.name).where(ManagedFolder.bucket == bucket)
+    if query.prefix:
+        names = names.where(ManagedFolder.name.startswith(query.prefix, autoescape=True))
+    return list(session.scalars(names.order_by(ManagedFolder.name)).all())
 
 
 def authorized_under(
