@@ -32,6 +32,7 @@ from nimbus.api.storage.fast_deletes import FastDeletes
 from nimbus.api.storage.fast_reads import FastObjectReads
 from nimbus.api.storage.fast_uploads import FastUploads
 from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
+from nimbus.api.storage.managed_folders import router as storage_managed_folders_router
 from nimbus.api.storage.objects import router as storage_objects_router
 from nimbus.api.storage.uploads import router as storage_uploads_router
 from nimbus.services.cloud import Cloud
@@ -58,6 +59,7 @@ def create_app(cloud: Cloud) -> FastAPI:
         storage_uploads_router,
         storage_buckets_router,
         storage_hmac_keys_router,
+        storage_managed_folders_router,
         storage_batch_router,
         health.router,
         oauth2_router,

@@ -61,6 +61,7 @@ from nimbus.services.storage.buckets import Buckets
 from nimbus.services.storage.composition import Composition
 from nimbus.services.storage.hmac_keys import HmacKeys
 from nimbus.services.storage.lifecycle import Lifecycle
+from nimbus.services.storage.managed_folders import ManagedFolders
 from nimbus.services.storage.objects import Objects
 from nimbus.services.storage.post_policy import PostPolicies
 from nimbus.services.storage.quick_reads import QuickObjectReads
@@ -120,6 +121,7 @@ class Cloud:
     blobs: BlobStore
     storage_usage: StorageUsage
     buckets: Buckets
+    managed_folders: ManagedFolders
     objects: Objects
     # Object reads without the ORM, on the embedded store only.
     quick_object_reads: QuickObjectReads | None
@@ -252,6 +254,7 @@ class Cloud:
             blobs=blobs,
             storage_usage=usage,
             buckets=Buckets(db, authorizer, policies, clock, usage, objects.release),
+            managed_folders=ManagedFolders(db, authorizer, policies, clock),
             objects=objects,
             quick_object_reads=quick_reads,
             uploads=uploads,

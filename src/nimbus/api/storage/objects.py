@@ -191,6 +191,7 @@ async def list_objects(
     page_token: Annotated[str | None, Query(alias="pageToken")] = None,
     filter: str | None = None,
     soft_deleted: Annotated[bool, Query(alias="softDeleted")] = False,
+    include_folders: Annotated[bool, Query(alias="includeFoldersAsPrefixes")] = False,
     projection: Projection = None,
 ) -> Response:
     query = ListQuery(
@@ -205,6 +206,7 @@ async def list_objects(
         page_token=page_token,
         filter=filter or None,
         soft_deleted=soft_deleted,
+        include_folders=include_folders,
     )
     listing = await call(cloud_of(request).objects.list_objects, caller, bucket, query)
     return listing_response(request, listing, projection)

@@ -1,4 +1,4 @@
-"""Buckets, objects and HMAC keys rendered as Cloud Storage's JSON resources."""
+"""Buckets, objects, managed folders and HMAC keys rendered as Cloud Storage's JSON resources."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.clock import rfc3339, rfc3339_micros
 from nimbus.services.storage.object_contexts import rendered as rendered_contexts
 from nimbus.services.storage.retention import retention_view
-from nimbus.store.models import Bucket, BucketState, HmacKey, SoftDeletedBucket, StoredObject
+from nimbus.store.models import (
+    Bucket,
+    BucketState,
+    HmacKey,
+    ManagedFolder,
+    SoftDeletedBucket,
+    StoredObject,
+)
 
 # What a download of an object stored without a type says it is.
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -150,6 +157,19 @@ def hmac_key_metadata(base: str, project_id: str, key: HmacKey) -> dict[str, Any
         "timeCreated": rfc3339(key.time_created),
         "updated": rfc3339(key.updated),
         "etag": key.etag,
+    }
+
+
+def managed_folder(base: str, row: ManagedFolder) -> dict[str, Any]:
+    return {
+        "kind": "storage#managedFolder",
+        "id": f"{row.bucket}/{row.name}",
+        "selfLink": f"{base}/storage/v1/b/{row.bucket}/managedFolders/{quote_name(row.name)}",
+        "name": row.name,
+        "bucket": row.bucket,
+        "createTime": rfc3339(row.create_time),
+        "updateTime": rfc3339(row.update_time),
+        "metageneration": str(row.metageneration),
     }
 
 

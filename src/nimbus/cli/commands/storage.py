@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from nimbus.cli import output
-from nimbus.cli.commands import storage_buckets, storage_objects, storage_sign_url, storage_transfer
+from nimbus.cli.commands import (
+    storage_buckets,
+    storage_managed_folders,
+    storage_objects,
+    storage_sign_url,
+    storage_transfer,
+)
 from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.storage import listing
@@ -20,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(storage_buckets.app)
 app.add_typer(storage_objects.app)
+app.add_typer(storage_managed_folders.app)
 app.command("cp")(storage_transfer.cp)
 app.command("mv")(storage_transfer.mv)
 app.command("rm")(storage_transfer.rm)

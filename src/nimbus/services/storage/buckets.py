@@ -34,7 +34,7 @@ from nimbus.services.storage.soft_delete import set_policy as set_soft_delete_po
 from nimbus.services.storage.soft_deleted_buckets import keep, new_generation
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.store.db import Database
-from nimbus.store.models import Bucket, IamPolicy, Project, StoredObject
+from nimbus.store.models import Bucket, IamPolicy, ManagedFolder, Project, StoredObject
 from nimbus.wire.iam import Policy, TestIamPermissionsResponse
 
 
@@ -196,7 +196,9 @@ class Buckets:
             preconditions.check(bucket.metageneration, bucket.metageneration)
             # Soft-deleted objects do not keep a bucket from being deleted, as on Google.
             kept = (StoredObject.bucket == name, StoredObject.soft_delete_time.is_(None))
-            if session.scalar(select(exists().where(*kept))):
+            # Managed folders keep it too: they go first (gcloud's ``rm -r`` does).
+            folders = exists().where(ManagedFolder.bucket == name)
+            if session.scalar(select(exists().where(*kept))) or session.scalar(select(folders)):
                 raise Conflict("The bucket you tried to delete is not empty.")
             seconds = retention_seconds(bucket)
             if seconds:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,8 @@ class ListQuery:
     filter: str | None = None
     # ``softDeleted``: only soft-deleted generations, every one of them.
     soft_deleted: bool = False
+    # ``includeFoldersAsPrefixes``: managed folders count as prefixes (delimiter "/").
+    include_folders: bool = False
 
 
 @dataclass
@@ -94,9 +97,12 @@ def decode_token(token: str) -> _Cursor:
         raise InvalidArgument(f"Invalid page token '{token}'.") from exc
 
 
-def list_objects(fetch: Fetch, bucket: Bucket, query: ListQuery) -> Listing:
+def list_objects(
+    fetch: Fetch, bucket: Bucket, query: ListQuery, folders: Sequence[str] = ()
+) -> Listing:
     """One page of the listing; ``fetch`` runs the batch statements (on a session or a
-    snapshot of the store)."""
+    snapshot of the store). ``folders`` (managed folders' names, sorted) give prefixes
+    of their own, merged in name order."""
     if query.max_results <= 0:
         raise InvalidArgument("maxResults must be positive.")
     if query.delimiter is not None and query.delimiter == "":
@@ -107,15 +113,36 @@ def list_objects(fetch: Fetch, bucket: Bucket, query: ListQuery) -> Listing:
     chosen = parse_filter(query.filter) if query.filter else None
     listing = Listing(bucket)
     cursor = decode_token(query.page_token) if query.page_token else _start(query)
+    pending = _folder_prefixes(folders, query, cursor)
     seen_prefixes: set[str] = set()
+
+    def full() -> bool:
+        if len(listing.items) + len(listing.prefixes) < query.max_results:
+            return False
+        listing.next_page_token = encode_token(cursor)
+        return True
+
+    def folders_until(bound: str | None) -> bool:
+        """Emit the folder prefixes before ``bound`` (all when None); True once full."""
+        nonlocal cursor
+        while pending and (bound is None or pending[0] <= bound):
+            if full():
+                return True
+            prefix = pending.popleft()
+            if prefix not in seen_prefixes:
+                seen_prefixes.add(prefix)
+                listing.prefixes.append(prefix)
+            cursor = _Cursor(_after_prefix(prefix), at=True)
+        return False
+
     while True:
         shape = BatchShape.of(query, cursor)
         rows = fetch(shape, shape.parameters(bucket.name, query, cursor))
         if not rows:
+            folders_until(None)
             return listing
         for row in rows:
-            if len(listing.items) + len(listing.prefixes) >= query.max_results:
-                listing.next_page_token = encode_token(cursor)
+            if folders_until(row.name) or full():
                 return listing
             grouped = _group_of(row.name, query)
             if grouped is not None:
@@ -131,7 +158,24 @@ def list_objects(fetch: Fetch, bucket: Bucket, query: ListQuery) -> Listing:
                 listing.items.append(row)
         else:
             if len(rows) < _BATCH:
+                folders_until(None)
                 return listing
+
+
+def _folder_prefixes(folders: Sequence[str], query: ListQuery, cursor: _Cursor) -> deque[str]:
+    """The prefixes that managed folders make at the listing's level, from the cursor on."""
+    if not query.include_folders or query.delimiter != "/":
+        return deque()
+    grouped = {_group_of(name, query) for name in folders if name.startswith(query.prefix)}
+    return deque(
+        sorted(
+            prefix
+            for prefix in grouped
+            if prefix is not None
+            and (prefix >= cursor.name if cursor.at else prefix > cursor.name)
+            and (query.end_offset is None or prefix < query.end_offset)
+        )
+    )
 
 
 def _start(query: ListQuery) -> _Cursor:

@@ -15,7 +15,6 @@ from nimbus.core.clock import Clock
 from nimbus.core.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer
-from nimbus.services.storage.access import authorized_bucket, bucket_target
 from nimbus.services.storage.acl import (
     grants_read,
     refuse_public_acl,
@@ -24,6 +23,7 @@ from nimbus.services.storage.acl import (
     validate_acl,
 )
 from nimbus.services.storage.errors import NoSuchKey
+from nimbus.services.storage.folder_access import authorized_under, folder_names
 from nimbus.services.storage.generations import (
     Content,
     commit_generation,
@@ -40,7 +40,7 @@ from nimbus.services.storage.retention import set_object_retention
 from nimbus.services.storage.soft_delete import SOFT_DELETED_GENERATION
 from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
 from nimbus.store.db import Database
-from nimbus.store.models import Bucket, Project, StoredObject
+from nimbus.store.models import Bucket, StoredObject
 
 if TYPE_CHECKING:
     # The short path reads through this module's statements, so it imports this one.
@@ -77,7 +77,7 @@ class Objects:
             if found is not None:
                 return found
         with self.db.read() as session:
-            _, row = authorized_bucket(session, self.authorizer, caller, bucket, _CREATE)
+            _, row = authorized_under(session, self.authorizer, caller, bucket, name, _CREATE)
             return row
 
     def insert(
@@ -95,11 +95,11 @@ class Objects:
         spec = dataclasses.replace(spec, owner=caller.email if caller.authenticated else None)
         try:
             with self.db.write() as session:
-                bucket_row = self._bucket_to_write(session, caller, bucket)
+                bucket_row = self._bucket_to_write(session, caller, bucket, name)
                 validate_object_name(name)
                 previous = live_generation(session, bucket_row.name, name)
                 if previous is not None:
-                    self._may_replace(session, caller, bucket_row)
+                    self._may_replace(session, caller, bucket_row, name)
                 row, released = commit_generation(
                     session,
                     self.usage,
@@ -122,24 +122,24 @@ class Objects:
         return bucket_row, row
 
     def _bucket_to_write(
-        self, session: Session, caller: Caller, bucket: str, permission: str = _CREATE
+        self, session: Session, caller: Caller, bucket: str, name: str, permission: str = _CREATE
     ) -> Bucket:
         """The bucket, read in the write transaction, once the caller holds
-        ``permission`` on it. On the embedded store the short path grants just before,
-        which leaves the transaction one read instead of the authorizer's several."""
+        ``permission`` on it (or on the managed folder ``name`` is under). On the
+        embedded store the short path grants just before, which leaves the transaction
+        one read instead of the authorizer's several."""
         if self.quick is not None and self.quick.bucket_for(caller, bucket, permission):
             row = session.get(Bucket, bucket)
             if row is not None:
                 return row
-        _, row = authorized_bucket(session, self.authorizer, caller, bucket, permission)
+        _, row = authorized_under(session, self.authorizer, caller, bucket, name, permission)
         return row
 
-    def _may_replace(self, session: Session, caller: Caller, bucket: Bucket) -> None:
+    def _may_replace(self, session: Session, caller: Caller, bucket: Bucket, name: str) -> None:
         """Overwriting a live object also needs ``storage.objects.delete``, as on Google."""
         if self.quick is not None and self.quick.bucket_for(caller, bucket.name, _DELETE):
             return
-        project = session.get_one(Project, bucket.project_number)
-        self.authorizer.check(session, caller, _DELETE, bucket_target(project, bucket))
+        authorized_under(session, self.authorizer, caller, bucket.name, name, _DELETE)
 
     def release(self, blob_ids: list[str]) -> None:
         """Delete blobs no generation uses any more (after their rows are gone)."""
@@ -164,8 +164,8 @@ class Objects:
             raise InvalidArgument("A generation is required when softDeleted is true.")
         with self.db.read() as session:
             try:
-                _, bucket_row = authorized_bucket(
-                    session, self.authorizer, caller, bucket, "storage.objects.get"
+                _, bucket_row = authorized_under(
+                    session, self.authorizer, caller, bucket, name, "storage.objects.get"
                 )
             except (PermissionDenied, Unauthenticated) as denied:
                 if soft_deleted:
@@ -182,10 +182,11 @@ class Objects:
 
     def list_objects(self, caller: Caller, bucket: str, query: ListQuery) -> Listing:
         with self.db.read() as session:
-            _, bucket_row = authorized_bucket(
-                session, self.authorizer, caller, bucket, "storage.objects.list"
+            _, bucket_row = authorized_under(
+                session, self.authorizer, caller, bucket, query.prefix, "storage.objects.list"
             )
-            listing = list_objects(session_fetch(session), bucket_row, query)
+            folders = folder_names(session, bucket, query) if query.include_folders else []
+            listing = list_objects(session_fetch(session), bucket_row, query, folders)
         self.usage.count(bucket_row, CLASS_A)
         return listing
 
@@ -225,8 +226,8 @@ class Objects:
     ) -> tuple[Bucket, StoredObject]:
         """``override_retention`` is ``overrideUnlockedRetention``."""
         with self.db.write() as session:
-            _, bucket_row = authorized_bucket(
-                session, self.authorizer, caller, bucket, "storage.objects.update"
+            _, bucket_row = authorized_under(
+                session, self.authorizer, caller, bucket, name, "storage.objects.update"
             )
             row = find_generation(session, bucket, name, generation, for_update=True)
             preconditions.check(row.generation, row.metageneration)
@@ -261,7 +262,7 @@ class Objects:
         preconditions: Preconditions,
     ) -> None:
         with self.db.write() as session:
-            bucket_row = self._bucket_to_write(session, caller, bucket, _DELETE)
+            bucket_row = self._bucket_to_write(session, caller, bucket, name, _DELETE)
             row = find_generation(session, bucket, name, generation, for_update=True)
             preconditions.check(row.generation, row.metageneration)
             now = self.clock.now()

@@ -1,4 +1,5 @@
-"""Cloud Storage state: buckets, object generations, resumable uploads, HMAC keys, usage.
+"""Cloud Storage state: buckets, object generations, managed folders, resumable uploads,
+HMAC keys, usage.
 
 Object bytes live in ``nimbus.blobs``; a row names its blob, or holds small objects
 inline so that a small write is one transaction and one fsync.
@@ -162,6 +163,21 @@ class SoftDeletedBucketObject(GenerationState, Base):
     )
     name: Mapped[str] = mapped_column(ObjectName, primary_key=True)
     generation: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class ManagedFolder(Base):
+    """A managed folder: a name prefix (ending in "/") whose own IAM policy, kept under
+    ``buckets/BUCKET/managedFolders/NAME``, grants access to the objects under it."""
+
+    __tablename__ = "managed_folders"
+
+    bucket: Mapped[str] = mapped_column(
+        ForeignKey("buckets.name", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(ObjectName, primary_key=True)
+    metageneration: Mapped[int] = mapped_column(BigInteger, default=1)
+    create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    update_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class ResumableUpload(Base):
