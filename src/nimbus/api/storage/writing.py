@@ -39,15 +39,19 @@ async def store_content(
         return await _store(cloud, stream)
     sealing = Sealing.new(key)
     plain = Checksums()
-    cipher = cipher_at(key.key, sealing.nonce, 0)
-
-    async def sealed() -> AsyncIterator[bytes]:
-        async for chunk in stream:
-            plain.update(chunk)
-            yield cipher.update(chunk)
-
-    content = await _store(cloud, sealed())
+    content = await _store(cloud, sealed(stream, key, sealing, plain))
     return dataclasses.replace(content, crc32c=plain.crc32c, md5=plain.md5, sealing=sealing)
+
+
+async def sealed(
+    stream: AsyncIterator[bytes], key: CustomerKey, sealing: Sealing, plain: Checksums
+) -> AsyncIterator[bytes]:
+    """``stream`` encrypted under ``key`` from ``sealing``'s nonce; ``plain`` takes the
+    checksums of the plaintext on the way."""
+    cipher = cipher_at(key.key, sealing.nonce, 0)
+    async for chunk in stream:
+        plain.update(chunk)
+        yield cipher.update(chunk)
 
 
 async def _store(cloud: Cloud, stream: AsyncIterator[bytes]) -> Content:
