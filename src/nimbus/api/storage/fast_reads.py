@@ -28,6 +28,7 @@ from nimbus.api.deps import cloud_of, quick
 from nimbus.api.errors import error_response
 from nimbus.api.responses import json_response
 from nimbus.api.storage import views
+from nimbus.api.storage.customer_keys import carries_key
 from nimbus.api.storage.media import check_etag_conditions, media_response
 from nimbus.api.storage.objects import listing_response
 from nimbus.api.storage.params import READ_SCOPES
@@ -72,7 +73,7 @@ class FastObjectReads:
             return
         match = _PATH.match(scope["path"])
         params = _params(scope, media_by_default=bool(match and match.group(1)))
-        if match is None or params is None or match.group(3).endswith("/acl"):
+        if match is None or params is None or match.group(3).endswith("/acl") or carries_key(scope):
             await self.app(scope, receive, send)
             return
         _, bucket, name = match.groups()

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nimbus.api.auth import current_caller, require_scope
 from nimbus.api.errors import error_response
+from nimbus.api.storage.customer_keys import carries_key
 from nimbus.api.storage.params import WRITE_SCOPES
 from nimbus.api.storage.short_params import (
     CONDITIONS,
@@ -60,6 +61,7 @@ class FastUploads:
             or not set(query) <= _ACCEPTED
             or query.get("uploadType") not in _UPLOAD_TYPES
             or query.get("projection") not in PROJECTIONS
+            or carries_key(scope)
         ):
             await self.app(scope, receive, send)
             return

@@ -13,6 +13,7 @@ from nimbus.blobs import BlobStore
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.errors import NimbusError, PreconditionFailed
 from nimbus.services.storage.content import read_bytes
+from nimbus.services.storage.customer_keys import ALGORITHM, CustomerKey, unlock
 from nimbus.services.storage.preconditions import NotModified
 from nimbus.store.models import StoredObject
 
@@ -77,6 +78,9 @@ def headers_of(row: StoredObject) -> dict[str, str]:
         "x-goog-stored-content-encoding": row.content_encoding or "identity",
         "x-goog-storage-class": row.storage_class,
     }
+    if row.key_sha256 is not None:
+        headers["x-goog-encryption-algorithm"] = ALGORITHM
+        headers["x-goog-encryption-key-sha256"] = row.key_sha256
     optional = {
         "Content-Encoding": row.content_encoding,
         "Content-Disposition": row.content_disposition,
@@ -96,9 +100,12 @@ def media_response(
     *,
     head: bool = False,
     etag: str | None = None,
+    key: CustomerKey | None = None,
 ) -> Response:
     """The bytes (or, for ``head``, the headers) of a generation. ``etag`` replaces the
-    JSON API's ETag (the XML API announces the MD5 instead)."""
+    JSON API's ETag (the XML API announces the MD5 instead). A generation under a
+    customer key is served only with that ``key``."""
+    unlock(row.key_sha256, key)
     headers = headers_of(row)
     if etag is not None:
         headers["ETag"] = f'"{etag}"'
@@ -116,7 +123,12 @@ def media_response(
     if head:
         return Response(status_code=status, headers=headers)
     if row.inline_data is not None:
-        return Response(row.inline_data[start:end], status_code=status, headers=headers)
+        data = (
+            row.inline_data[start:end]
+            if key is None
+            else b"".join(read_bytes(blobs, row, start, end, key))
+        )
+        return Response(data, status_code=status, headers=headers)
     return StreamingResponse(
-        read_bytes(blobs, row, start, end), status_code=status, headers=headers
+        read_bytes(blobs, row, start, end, key), status_code=status, headers=headers
     )

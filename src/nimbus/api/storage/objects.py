@@ -14,6 +14,7 @@ from nimbus.api.body import parse_json_object
 from nimbus.api.deps import call, cloud_of, quick
 from nimbus.api.responses import json_response
 from nimbus.api.storage import views
+from nimbus.api.storage.customer_keys import request_key
 from nimbus.api.storage.media import check_etag_conditions, media_response
 from nimbus.api.storage.params import (
     Conditions,
@@ -27,7 +28,8 @@ from nimbus.api.storage.uploads import with_predefined_acl
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.storage.acl import require_fine_grained
-from nimbus.services.storage.composition import SourceRef
+from nimbus.services.storage.composition import KeyPair, SourceRef
+from nimbus.services.storage.customer_keys import unlock
 from nimbus.services.storage.listing import Listing, ListQuery, page_size
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.store.models import Bucket, StoredObject
@@ -42,7 +44,9 @@ def _render(
 ) -> Response:
     bucket, row = found
     full = projection == "full"
-    return json_response(views.stored_object(base_url(request), bucket, row, full=full))
+    keyed = request_key(request.headers) is not None
+    body = views.stored_object(base_url(request), bucket, row, full=full, keyed=keyed)
+    return json_response(body)
 
 
 @router.post(OBJECT + "/rewriteTo/b/{destination_bucket}/o/{destination:path}")
@@ -61,8 +65,9 @@ async def rewrite(
     projection: Projection = None,
 ) -> Response:
     resource = await parse_json_object(request, allow_empty=True)
+    keys = KeyPair(request_key(request.headers, source=True), request_key(request.headers))
     progress = await call(
-        cloud_of(request).composition.rewrite,
+        partial(cloud_of(request).composition.rewrite, keys=keys),
         caller,
         (bucket, name, source_generation),
         (destination_bucket, destination),
@@ -81,8 +86,10 @@ async def rewrite(
     if progress.rewrite_token:
         body["rewriteToken"] = progress.rewrite_token
     if progress.result is not None:
-        full = projection == "full"
-        body["resource"] = views.stored_object(base_url(request), *progress.result, full=full)
+        full, keyed = projection == "full", keys.destination is not None
+        body["resource"] = views.stored_object(
+            base_url(request), *progress.result, full=full, keyed=keyed
+        )
     return json_response(body)
 
 
@@ -100,8 +107,9 @@ async def copy(
     projection: Projection = None,
 ) -> Response:
     resource = await parse_json_object(request, allow_empty=True)
+    keys = KeyPair(request_key(request.headers, source=True), request_key(request.headers))
     progress = await call(
-        cloud_of(request).composition.rewrite,
+        partial(cloud_of(request).composition.rewrite, keys=keys),
         caller,
         (bucket, name, source_generation),
         (destination_bucket, destination),
@@ -150,8 +158,10 @@ async def compose(
     delete_sources = body.get("deleteSourceObjects", False)
     if not isinstance(delete_sources, bool):
         raise InvalidArgument("Invalid value for 'deleteSourceObjects': expected a boolean.")
+    key = request_key(request.headers)
+    compose = cloud_of(request).composition.compose
     made = await call(
-        partial(cloud_of(request).composition.compose, delete_sources=delete_sources),
+        partial(compose, delete_sources=delete_sources, key=key),
         caller,
         bucket,
         name,
@@ -240,10 +250,12 @@ async def read_object(
     cloud = cloud_of(request)
     if soft_deleted and alt == "media":
         raise InvalidArgument("Soft-deleted objects cannot be read, only their metadata.")
+    key = request_key(request.headers)
     get = partial(cloud.objects.get, soft_deleted=soft_deleted)
     found = await quick(request, get, caller, bucket, name, generation, conditions)
     if alt == "media":
-        return media_response(request, cloud.blobs, found[1])
+        return media_response(request, cloud.blobs, found[1], key=key)
+    unlock(found[1].key_sha256, key, required=False)
     check_etag_conditions(request, views.object_etag(found[1]))
     return _render(request, found, projection)
 

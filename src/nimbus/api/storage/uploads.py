@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -19,6 +20,7 @@ from nimbus.api.body import json_object
 from nimbus.api.deps import call, cloud_of, quick
 from nimbus.api.responses import json_response
 from nimbus.api.storage import views
+from nimbus.api.storage.customer_keys import request_key
 from nimbus.api.storage.multipart import MultipartReader, boundary_of
 from nimbus.api.storage.params import Conditions, Projection, Writer
 from nimbus.api.storage.writing import declared_hashes, store_content
@@ -47,10 +49,19 @@ async def _write(
     projection: str | None,
 ) -> Response:
     cloud = cloud_of(request)
+    key = request_key(request.headers)
     await quick(request, cloud.objects.authorize_write, caller, bucket, name)
-    content = await store_content(cloud, stream)
+    content = await store_content(cloud, stream, key)
     made = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
-    return json_response(views.stored_object(base_url(request), *made, full=projection == "full"))
+    return _object(request, made, projection)
+
+
+def _object(
+    request: Request, made: tuple[Bucket, StoredObject], projection: str | None
+) -> Response:
+    """The written object; its writer gave the key, so it sees the checksums."""
+    body = views.stored_object(base_url(request), *made, full=projection == "full", keyed=True)
+    return json_response(body)
 
 
 def with_predefined_acl(request: Request, resource: dict[str, Any]) -> dict[str, Any]:
@@ -129,9 +140,8 @@ async def _start_resumable(
     resource = with_predefined_acl(request, typed_upload(resource))
     length = request.headers.get("x-upload-content-length")
     total = int(length) if length and length.isdigit() else None
-    upload_id = await call(
-        cloud_of(request).uploads.start, caller, bucket, object_name, resource, conditions, total
-    )
+    start = partial(cloud_of(request).uploads.start, key=request_key(request.headers))
+    upload_id = await call(start, caller, bucket, object_name, resource, conditions, total)
     location = (
         f"{base_url(request)}/upload/storage/v1/b/{bucket}/o"
         f"?uploadType=resumable&upload_id={upload_id}"
@@ -178,7 +188,7 @@ async def upload_chunk(
     made = await receive_chunk(request, bucket, upload_id)
     if isinstance(made, int):
         return incomplete(made)
-    return json_response(views.stored_object(base_url(request), *made, full=projection == "full"))
+    return _object(request, made, projection)
 
 
 async def receive_chunk(
@@ -191,6 +201,7 @@ async def receive_chunk(
     declared = request.headers.get("content-length")
     body_length = int(declared) if declared and declared.isdigit() else None
     start, expected, total = _parse_content_range(request.headers.get("content-range"), body_length)
+    key = request_key(request.headers)
     upload = await call(uploads.status, upload_id)
     if upload.bucket != bucket:
         raise InvalidArgument("The upload session belongs to another bucket.")
@@ -201,7 +212,7 @@ async def receive_chunk(
         start = upload.persisted
         if total is None or upload.persisted < total:
             return upload.persisted
-    chunk = await call(uploads.begin_chunk, upload_id, start, total)
+    chunk = await call(uploads.begin_chunk, upload_id, start, total, key)
     try:
         async for data in request.stream():
             chunk.write(data)

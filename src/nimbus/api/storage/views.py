@@ -93,9 +93,11 @@ def bucket(base: str, row: Bucket | SoftDeletedBucket, *, full: bool = False) ->
 
 
 def stored_object(
-    base: str, bucket: Bucket, row: StoredObject, *, full: bool = False
+    base: str, bucket: Bucket, row: StoredObject, *, full: bool = False, keyed: bool = False
 ) -> dict[str, Any]:
-    """``bucket`` is the object's: its retention policy sets ``retentionExpirationTime``."""
+    """``bucket`` is the object's: its retention policy sets ``retentionExpirationTime``.
+    A customer-encrypted object's checksums are shown only to a request ``keyed`` with
+    its key, as on Cloud Storage."""
     quoted = quote_name(row.name)
     body: dict[str, Any] = {
         "kind": "storage#object",
@@ -119,6 +121,11 @@ def stored_object(
     }
     if row.md5 is not None:
         body["md5Hash"] = md5_b64(row.md5)
+    if row.key_sha256 is not None:
+        body["customerEncryption"] = {"encryptionAlgorithm": "AES256", "keySha256": row.key_sha256}
+        if not keyed:
+            del body["crc32c"]
+            body.pop("md5Hash", None)
     if row.component_count is not None:
         body["componentCount"] = row.component_count
     optional = {

@@ -28,6 +28,7 @@ from starlette.types import Scope
 
 from nimbus.api.deps import call, cloud_of
 from nimbus.api.storage import xml_headers, xml_multipart, xml_resumable
+from nimbus.api.storage.customer_keys import request_key
 from nimbus.api.storage.media import media_response
 from nimbus.api.storage.params import READ_SCOPES, WRITE_SCOPES
 from nimbus.api.storage.writing import store_content
@@ -134,9 +135,10 @@ async def _read(request: Request, bucket: str, name: str, *, head: bool) -> Resp
     caller = await xml_caller(request, READ_SCOPES)
     generation = xml_headers.generation(request.query_params)
     conditions = xml_headers.preconditions(request.headers)
+    key = request_key(request.headers)
     _, row = await call(cloud.objects.get, caller, bucket, name, generation, conditions)
     etag = xml_headers.xml_etag(row)
-    response = media_response(request, cloud.blobs, row, head=head, etag=etag)
+    response = media_response(request, cloud.blobs, row, head=head, etag=etag, key=key)
     for parameter, header in xml_headers.RESPONSE_OVERRIDES.items():
         value = request.query_params.get(parameter)
         if value and response.status_code < 300:
@@ -176,9 +178,10 @@ async def put_object(bucket: str, name: str, request: Request) -> Response:
     caller = await xml_caller(request, WRITE_SCOPES)
     spec = xml_headers.object_spec(request.headers)
     conditions = xml_headers.preconditions(request.headers)
+    key = request_key(request.headers)
     await call(cloud.objects.authorize_write, caller, bucket, name)
     body = xml_headers.verified_body(request.stream(), request.headers)
-    content = await store_content(cloud, body)
+    content = await store_content(cloud, body, key)
     _, row = await call(cloud.objects.insert, caller, bucket, name, content, spec, conditions)
     return Response(status_code=200, headers=xml_headers.written(row))
 

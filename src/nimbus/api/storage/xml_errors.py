@@ -29,6 +29,7 @@ from nimbus.core.errors import (
     Unavailable,
 )
 from nimbus.services.iam.authorizer import AnonymousDenied
+from nimbus.services.storage.customer_keys import CustomerKeyError
 from nimbus.services.storage.errors import (
     BadDigest,
     ExpiredToken,
@@ -75,6 +76,8 @@ _CODES: tuple[tuple[type[NimbusError], str], ...] = (
 
 
 def xml_code(error: NimbusError) -> str:
+    if isinstance(error, CustomerKeyError):
+        return error.reason[0].upper() + error.reason[1:]
     code = next((name for kind, name in _CODES if isinstance(error, kind)), None)
     if code is None:
         return "InvalidArgument" if error.code == 400 else "InternalError"

@@ -14,6 +14,7 @@ Documents use the S3 namespace, which the client looks ``UploadId`` up in.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from urllib.parse import quote
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
@@ -24,11 +25,15 @@ from starlette.responses import Response
 from nimbus.api.auth import base_url
 from nimbus.api.deps import call, cloud_of
 from nimbus.api.storage import xml_headers
+from nimbus.api.storage.customer_keys import request_key
 from nimbus.api.storage.params import WRITE_SCOPES
+from nimbus.api.storage.writing import sealed
 from nimbus.api.storage.xml_auth import xml_caller
+from nimbus.blobs import Checksums, StoredBlob
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.clock import rfc3339
 from nimbus.core.errors import InvalidArgument, PayloadTooLarge
+from nimbus.services.storage.customer_keys import Sealing
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.xml_multipart import part_etag
 
@@ -54,7 +59,8 @@ async def initiate(request: Request, bucket: str, name: str) -> Response:
     cloud = cloud_of(request)
     caller = await xml_caller(request, WRITE_SCOPES)
     resource = xml_headers.object_resource(request.headers)
-    upload = await call(cloud.multipart_uploads.initiate, caller, bucket, name, resource)
+    initiate = partial(cloud.multipart_uploads.initiate, key=request_key(request.headers))
+    upload = await call(initiate, caller, bucket, name, resource)
     fields = [("Bucket", bucket), ("Key", name), ("UploadId", upload.upload_id)]
     return _document("InitiateMultipartUploadResult", fields)
 
@@ -66,15 +72,25 @@ async def upload_part(request: Request, bucket: str, name: str) -> Response:
     target = (bucket, name, request.query_params["uploadId"])
     await call(cloud.multipart_uploads.authorize_part, caller, bucket, name, number)
     declared = ObjectSpec.from_resource(xml_headers.declared_checksums(request.headers))
+    key = request_key(request.headers)
+    body = xml_headers.verified_body(request.stream(), request.headers)
+    # Under a customer key the part is kept encrypted; its checksums are the plaintext's.
+    sealing = Sealing.new(key) if key is not None else None
+    plain = Checksums()
+    if key is not None and sealing is not None:
+        body = sealed(body, key, sealing, plain)
     writer = cloud.blobs.create()
     try:
-        async for chunk in xml_headers.verified_body(request.stream(), request.headers):
+        async for chunk in body:
             writer.write(chunk)
         blob = await asyncio.to_thread(writer.finish)
     except BaseException:
         writer.abort()
         raise
-    await call(cloud.multipart_uploads.put_part, caller, target, number, blob, declared)
+    if sealing is not None:
+        blob = StoredBlob(blob.blob_id, plain.size, plain.crc32c, plain.md5)
+    put_part = partial(cloud.multipart_uploads.put_part, key=key, sealing=sealing)
+    await call(put_part, caller, target, number, blob, declared)
     hashes = f"crc32c={crc32c_b64(blob.crc32c)},md5={md5_b64(blob.md5)}"
     return Response(status_code=200, headers={"ETag": part_etag(blob.md5), "x-goog-hash": hashes})
 
@@ -85,7 +101,8 @@ async def complete(request: Request, bucket: str, name: str) -> Response:
     target = (bucket, name, request.query_params["uploadId"])
     parts = _requested_parts(await _bounded_body(request))
     conditions = xml_headers.preconditions(request.headers)
-    _, row = await call(cloud.multipart_uploads.complete, caller, target, parts, conditions)
+    complete = partial(cloud.multipart_uploads.complete, key=request_key(request.headers))
+    _, row = await call(complete, caller, target, parts, conditions)
     etag = f'"{xml_headers.xml_etag(row)}"'
     location = f"{base_url(request)}/{bucket}/{quote(name, safe='/~')}"
     fields = [("Location", location), ("Bucket", bucket), ("Key", name), ("ETag", etag)]

@@ -7,6 +7,7 @@ URI is the credential. The last chunk is answered like an XML ``PUT``.
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import quote
 
 from fastapi import Request
@@ -15,6 +16,7 @@ from starlette.responses import Response
 from nimbus.api.auth import base_url
 from nimbus.api.deps import call, cloud_of
 from nimbus.api.storage import xml_headers
+from nimbus.api.storage.customer_keys import request_key
 from nimbus.api.storage.params import WRITE_SCOPES
 from nimbus.api.storage.uploads import incomplete, receive_chunk
 from nimbus.api.storage.xml_auth import xml_caller
@@ -31,7 +33,8 @@ async def start(request: Request, bucket: str, name: str) -> Response:
     resource = xml_headers.object_resource(request.headers)
     conditions = xml_headers.preconditions(request.headers)
     uploads = cloud_of(request).uploads
-    upload_id = await call(uploads.start, caller, bucket, name, resource, conditions, None)
+    start = partial(uploads.start, key=request_key(request.headers))
+    upload_id = await call(start, caller, bucket, name, resource, conditions, None)
     location = f"{base_url(request)}/{bucket}/{quote(name, safe='/~')}?upload_id={upload_id}"
     return Response(status_code=201, headers={"Location": location, "Content-Length": "0"})
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from nimbus.blobs import BlobStore, Checksums
+from nimbus.blobs import BlobStore
 from nimbus.core.clock import rfc3339_micros
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.storage.access import authorized_bucket, bucket_target
-from nimbus.services.storage.content import INLINE_LIMIT, read_bytes
+from nimbus.services.storage.content import read_bytes, write_content
+from nimbus.services.storage.customer_keys import CustomerKey, Sealing, unlock
 from nimbus.services.storage.errors import NoSuchKey
 from nimbus.services.storage.generations import (
     Content,
@@ -50,6 +52,14 @@ class RewriteProgress:
     object_size: int
     rewrite_token: str | None = None
     result: tuple[Bucket, StoredObject] | None = None
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """A rewrite's customer keys: the one that opens the source, the one for the copy."""
+
+    source: CustomerKey | None = None
+    destination: CustomerKey | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class Composition:
         source_preconditions: Preconditions,
         token: str | None = None,
         max_bytes_per_call: int | None = None,
+        keys: KeyPair = KeyPair(),
     ) -> RewriteProgress:
         """Copy a generation to a new object, perhaps in another bucket and class.
 
@@ -105,6 +116,7 @@ class Composition:
         _, row = self.objects.get(
             caller, source_bucket, source_name, source_generation, source_preconditions
         )
+        unlock(row.key_sha256, keys.source)
         done_before = _read_token(token, row) if token else 0
         if max_bytes_per_call is not None and max_bytes_per_call < 1024 * 1024:
             raise InvalidArgument("maxBytesRewrittenPerCall must be at least 1 MiB.")
@@ -117,7 +129,7 @@ class Composition:
                 object_size=row.size,
                 rewrite_token=_make_token(row, progress),
             )
-        result = self.copy(caller, row, destination, resource, preconditions)
+        result = self.copy(caller, row, destination, resource, preconditions, keys)
         return RewriteProgress(
             done=True, total_bytes_rewritten=row.size, object_size=row.size, result=result
         )
@@ -129,18 +141,26 @@ class Composition:
         destination: tuple[str, str],
         resource: dict[str, Any],
         preconditions: Preconditions,
+        keys: KeyPair = KeyPair(),
     ) -> tuple[Bucket, StoredObject]:
+        """``keys.destination`` encrypts the copy; ``keys.source`` has unlocked ``row``."""
         bucket, name = destination
         self.objects.authorize_write(caller, bucket, name)
         fields = _inherited_fields(row, resource)
         spec = ObjectSpec(fields=fields)
-        if row.inline_data is not None:
+        if row.key_sha256 != (keys.destination.sha256 if keys.destination else None):
+            # Encrypted, decrypted or re-keyed: the bytes go through the cipher.
+            plain = read_bytes(self.blobs, row, key=keys.source)
+            made = write_content(self.blobs, plain, keys.destination, row.size)
+            content = dataclasses.replace(made, md5=row.md5, component_count=row.component_count)
+        elif row.inline_data is not None:
             content = Content(
                 row.size,
                 row.crc32c,
                 row.md5,
                 inline=row.inline_data,
                 component_count=row.component_count,
+                sealing=Sealing.of(row.key_sha256, row.key_nonce),
             )
         else:
             assert row.blob_id is not None
@@ -150,6 +170,7 @@ class Composition:
                 row.md5,
                 blob_id=self.blobs.link(row.blob_id),
                 component_count=row.component_count,
+                sealing=Sealing.of(row.key_sha256, row.key_nonce),
             )
         return self.objects.insert(caller, bucket, name, content, spec, preconditions)
 
@@ -163,9 +184,11 @@ class Composition:
         preconditions: Preconditions,
         *,
         delete_sources: bool = False,
+        key: CustomerKey | None = None,
     ) -> tuple[Bucket, StoredObject]:
         """The composite, made from ``sources`` in order; with ``delete_sources`` the
-        generations read are deleted once it is made (never the new destination)."""
+        generations read are deleted once it is made (never the new destination).
+        Sources under a customer key all need ``key``, which encrypts the composite."""
         if not 1 <= len(sources) <= MAX_COMPOSE_SOURCES:
             raise InvalidArgument(
                 f"A compose request takes 1 to {MAX_COMPOSE_SOURCES} source objects."
@@ -184,19 +207,14 @@ class Composition:
                 f"The composite object would have {components} components; at most "
                 f"{MAX_COMPONENTS} are allowed."
             )
+        for row in rows:
+            unlock(row.key_sha256, key)
         size = sum(row.size for row in rows)
-        if size <= INLINE_LIMIT:
-            data = b"".join(b"".join(read_bytes(self.blobs, row)) for row in rows)
-            content = _inline_content(data, components)
-        else:
-            with self.blobs.create() as writer:
-                for row in rows:
-                    for chunk in read_bytes(self.blobs, row):
-                        writer.write(chunk)
-                blob = writer.finish()
-            content = Content(
-                blob.size, blob.crc32c, None, blob_id=blob.blob_id, component_count=components
-            )
+        plain = (chunk for row in rows for chunk in read_bytes(self.blobs, row, key=key))
+        # A composite has a CRC32C and no MD5.
+        content = dataclasses.replace(
+            write_content(self.blobs, plain, key, size), md5=None, component_count=components
+        )
         fields = {k: v for k, v in resource.items() if k not in ("crc32c", "md5Hash")}
         fields.setdefault("contexts", _composed_contexts(rows))
         # The destination is often the caller's copy of an object, with its old checksums:
@@ -238,6 +256,7 @@ class Composition:
             content = Content(
                 row.size, row.crc32c, row.md5, blob_id=row.blob_id, inline=row.inline_data,
                 component_count=row.component_count,
+                sealing=Sealing.of(row.key_sha256, row.key_nonce),
             )  # fmt: skip
             spec = ObjectSpec(fields=_moved_fields(bucket_row, row), owner=row.owner)
             made, released = commit_generation(
@@ -278,12 +297,6 @@ def _moved_fields(bucket: Bucket, row: StoredObject) -> dict[str, Any]:
     if row.acl is not None and not bucket.uniform_access:
         fields["acl"] = row.acl
     return fields
-
-
-def _inline_content(data: bytes, components: int) -> Content:
-    checksums = Checksums()
-    checksums.update(data)
-    return Content(len(data), checksums.crc32c, None, inline=data, component_count=components)
 
 
 def _make_token(row: StoredObject, progress: int) -> str:

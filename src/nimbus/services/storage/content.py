@@ -1,10 +1,13 @@
-"""Reading an object generation's bytes, wherever they are kept."""
+"""Reading an object generation's bytes, wherever they are kept, and writing new
+ones from bytes read elsewhere (compose, rewrite, multipart completion)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from nimbus.blobs import BlobStore
+from nimbus.blobs import BlobStore, Checksums
+from nimbus.services.storage.customer_keys import CustomerKey, Sealing, crypt_chunks
+from nimbus.services.storage.generations import Content
 from nimbus.store.models import StoredObject
 
 # Objects up to this size live inline in their row: one transaction, one fsync.
@@ -12,14 +15,54 @@ INLINE_LIMIT = 64 * 1024
 
 
 def read_bytes(
-    blobs: BlobStore, row: StoredObject, start: int = 0, end: int | None = None
+    blobs: BlobStore,
+    row: StoredObject,
+    start: int = 0,
+    end: int | None = None,
+    key: CustomerKey | None = None,
 ) -> Iterator[bytes]:
-    """Bytes ``[start, end)`` of the generation, in bounded chunks."""
+    """Bytes ``[start, end)`` of the generation, in bounded chunks; a customer-encrypted
+    one's are decrypted with ``key`` (already checked against the row with ``unlock``)."""
     stop = row.size if end is None else min(end, row.size)
     if start >= stop:
         return
     if row.inline_data is not None:
-        yield row.inline_data[start:stop]
+        stored: Iterable[bytes] = (row.inline_data[start:stop],)
+    else:
+        assert row.blob_id is not None
+        stored = blobs.read(row.blob_id, start, stop)
+    if row.key_nonce is None:
+        yield from stored
         return
-    assert row.blob_id is not None
-    yield from blobs.read(row.blob_id, start, stop)
+    assert key is not None
+    yield from crypt_chunks(stored, key.key, row.key_nonce, start)
+
+
+def write_content(
+    blobs: BlobStore, chunks: Iterable[bytes], key: CustomerKey | None, size: int
+) -> Content:
+    """New content from plaintext ``chunks`` of ``size`` bytes: inline when small, else
+    a blob; encrypted under ``key`` when one is given. Checksums are of the plaintext."""
+    sealing = Sealing.new(key) if key is not None else None
+    checksums = Checksums()
+
+    def stored() -> Iterator[bytes]:
+        for chunk in chunks:
+            checksums.update(chunk)
+            yield chunk
+
+    kept = stored()
+    if sealing is not None and key is not None:
+        kept = crypt_chunks(kept, key.key, sealing.nonce)
+    if size <= INLINE_LIMIT:
+        data = b"".join(kept)
+        return Content(
+            checksums.size, checksums.crc32c, checksums.md5, inline=data, sealing=sealing
+        )
+    with blobs.create() as writer:
+        for chunk in kept:
+            writer.write(chunk)
+        blob = writer.finish()
+    return Content(
+        checksums.size, checksums.crc32c, checksums.md5, blob_id=blob.blob_id, sealing=sealing
+    )

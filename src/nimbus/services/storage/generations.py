@@ -22,6 +22,7 @@ from nimbus.services.storage.acl import (
     validate_acl,
 )
 from nimbus.services.storage.checks import verify_checksums
+from nimbus.services.storage.customer_keys import Sealing
 from nimbus.services.storage.object_fields import ObjectSpec, apply_object_fields, storage_class_for
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.retention import require_not_retained, set_object_retention
@@ -40,6 +41,8 @@ class Content:
     blob_id: str | None = None
     inline: bytes | None = None
     component_count: int | None = None
+    # Set when the bytes are encrypted with a customer-supplied key.
+    sealing: Sealing | None = None
 
     @classmethod
     def of_blob(cls, blob: StoredBlob) -> Content:
@@ -111,6 +114,8 @@ def commit_generation(
         updated=now,
         time_storage_class_updated=now,
         owner=spec.owner,
+        key_sha256=content.sealing.key_sha256 if content.sealing else None,
+        key_nonce=content.sealing.nonce if content.sealing else None,
     )
     apply_object_fields(row, spec.fields, replace=True, now=now)
     set_object_retention(bucket, row, spec.fields.get("retention"), now, override=False)

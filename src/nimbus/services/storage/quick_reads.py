@@ -71,7 +71,7 @@ class QuickObjectReads:
                 row = snapshot.entity(
                     self._generation, bucket=bucket, name=name, generation=generation
                 )
-        if row is None:
+        if row is None or row.key_sha256 is not None:  # customer keys: the full path
             return None
         try:
             preconditions.check(row.generation, row.metageneration, read=True)

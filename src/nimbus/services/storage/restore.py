@@ -14,6 +14,7 @@ from nimbus.core.clock import rfc3339_micros
 from nimbus.services.caller import Caller
 from nimbus.services.storage.access import authorized_bucket
 from nimbus.services.storage.acl import require_fine_grained
+from nimbus.services.storage.customer_keys import Sealing
 from nimbus.services.storage.generations import Content
 from nimbus.services.storage.object_contexts import as_request
 from nimbus.services.storage.object_fields import ObjectSpec
@@ -54,6 +55,7 @@ class Restores:
             blob_id=blob_id,
             inline=row.inline_data,
             component_count=row.component_count,
+            sealing=Sealing.of(row.key_sha256, row.key_nonce),
         )
         spec = ObjectSpec(fields=_restored_fields(row, copy_source_acl))
         return objects.insert(caller, bucket, name, content, spec, preconditions)

@@ -35,6 +35,14 @@ _OUTSIDE_RESOURCE = {
     "response-content-disposition",
     "generation",
 }
+# Extension headers never signed in V2 (Google's canonical extension headers leave the
+# customer key and its hash out; only the algorithm is signed).
+_UNSIGNED_HEADERS = {
+    "x-goog-encryption-key",
+    "x-goog-encryption-key-sha256",
+    "x-goog-copy-source-encryption-key",
+    "x-goog-copy-source-encryption-key-sha256",
+}
 
 
 def is_v2(request: SignedRequest) -> bool:
@@ -48,6 +56,7 @@ def strings_to_sign(request: SignedRequest, expires: str) -> list[str]:
             name.strip().lower()
             for name, _ in request.headers
             if name.strip().lower().startswith("x-goog-")
+            and name.strip().lower() not in _UNSIGNED_HEADERS
         )
     )
     values = signed_header_values(request.headers, extension)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers import CipherContext
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,13 @@ from nimbus.blobs import BlobStore, Checksums, UploadAppender
 from nimbus.core.clock import Clock
 from nimbus.core.errors import InvalidArgument, NimbusError, NotFound
 from nimbus.services.caller import ALL_USERS, Caller
+from nimbus.services.storage.customer_keys import (
+    CustomerKey,
+    Sealing,
+    cipher_at,
+    crypt_chunks,
+    unlock,
+)
 from nimbus.services.storage.generations import Content
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.objects import Objects
@@ -53,11 +61,13 @@ class Chunk:
     total: int | None
     appender: UploadAppender
     checksums: Checksums | None
+    # A session under a customer key: bytes go to disk through this, positioned here.
+    cipher: CipherContext | None = None
 
     def write(self, data: bytes) -> None:
-        self.appender.write(data)
         if self.checksums is not None:
             self.checksums.update(data)
+        self.appender.write(data if self.cipher is None else self.cipher.update(data))
 
 
 class Uploads:
@@ -78,8 +88,12 @@ class Uploads:
         resource: dict[str, Any],
         preconditions: Preconditions,
         total_size: int | None,
+        key: CustomerKey | None = None,
     ) -> str:
+        """``key``: the object is written under that customer key, and every chunk
+        must bring it."""
         self.objects.authorize_write(caller, bucket, name)
+        sealing = Sealing.new(key) if key is not None else None
         upload_id = secrets.token_urlsafe(32)
         now = self.clock.now()
         with self.db.write() as session:
@@ -95,6 +109,8 @@ class Uploads:
                     total_size=total_size,
                     create_time=now,
                     expire_time=now + SESSION_LIFETIME,
+                    key_sha256=sealing.key_sha256 if sealing else None,
+                    key_nonce=sealing.nonce if sealing else None,
                 )
             )
         self._checksums[upload_id] = Checksums()
@@ -107,8 +123,11 @@ class Uploads:
                 raise UploadGone("The upload session does not exist or has ended.")
             return upload
 
-    def begin_chunk(self, upload_id: str, offset: int, total: int | None) -> Chunk:
+    def begin_chunk(
+        self, upload_id: str, offset: int, total: int | None, key: CustomerKey | None = None
+    ) -> Chunk:
         upload = self.status(upload_id)
+        unlock(upload.key_sha256, key)
         if offset > upload.persisted:
             raise InvalidArgument(
                 f"Invalid Content-Range: the upload has {upload.persisted} bytes, so a chunk "
@@ -124,7 +143,21 @@ class Uploads:
         checksums = known if known is not None and known.size == offset else None
         # A total of 0 is a size like any other: ``bytes */0`` finishes an empty upload.
         total = total if total is not None else upload.total_size
-        return Chunk(upload_id, offset, total, appender, checksums)
+        if key is None or upload.key_nonce is None:
+            return Chunk(upload_id, offset, total, appender, checksums)
+        if checksums is None:
+            # Only the plaintext's checksums count; the file holds ciphertext.
+            checksums = self._plain_checksums(upload_id, key, upload.key_nonce)
+        cipher = cipher_at(key.key, upload.key_nonce, offset)
+        return Chunk(upload_id, offset, total, appender, checksums, cipher)
+
+    def _plain_checksums(self, upload_id: str, key: CustomerKey, nonce: bytes) -> Checksums:
+        checksums = Checksums()
+        with self.blobs.upload_path(upload_id).open("rb") as handle:
+            stored = iter(lambda: handle.read(1024 * 1024), b"")
+            for chunk in crypt_chunks(stored, key.key, nonce):
+                checksums.update(chunk)
+        return checksums
 
     def end_chunk(self, chunk: Chunk, persisted: int, expected: int | None) -> ChunkResult:
         """Record a chunk whose bytes are fsynced; finish the object when it is whole.
@@ -173,7 +206,7 @@ class Uploads:
             Caller(principal=upload.principal, authenticated=upload.principal != ALL_USERS),
             upload.bucket,
             upload.name,
-            Content.of_blob(blob),
+            replace(Content.of_blob(blob), sealing=Sealing.of(upload.key_sha256, upload.key_nonce)),
             ObjectSpec.from_resource(upload.resource),
             Preconditions(**upload.preconditions),
             along=end_session,

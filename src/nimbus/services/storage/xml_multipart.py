@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from nimbus.blobs import BlobStore, Checksums, StoredBlob
+from nimbus.blobs import BlobStore, StoredBlob
 from nimbus.core.clock import Clock
 from nimbus.core.errors import InvalidArgument, NotFound
 from nimbus.services.caller import Caller
 from nimbus.services.storage.access import authorized_bucket
 from nimbus.services.storage.checks import verify_checksums
 from nimbus.services.storage.composition import MAX_COMPONENTS
-from nimbus.services.storage.content import INLINE_LIMIT
+from nimbus.services.storage.content import write_content
+from nimbus.services.storage.customer_keys import CustomerKey, Sealing, crypt_chunks, unlock
 from nimbus.services.storage.errors import BadDigest
 from nimbus.services.storage.generations import Content
 from nimbus.services.storage.names import validate_object_name
@@ -81,8 +83,15 @@ class MultipartUploads:
             authorized_bucket(session, self.objects.authorizer, caller, bucket, permission)
 
     def initiate(
-        self, caller: Caller, bucket: str, name: str, resource: dict[str, Any]
+        self,
+        caller: Caller,
+        bucket: str,
+        name: str,
+        resource: dict[str, Any],
+        key: CustomerKey | None = None,
     ) -> MultipartUpload:
+        """``key``: the object is made under that customer key; each part and the
+        completion bring it."""
         self._authorize(caller, bucket, name, CREATE)
         upload = MultipartUpload(
             upload_id=secrets.token_urlsafe(32),
@@ -91,6 +100,7 @@ class MultipartUploads:
             principal=caller.principal,
             resource=resource,
             create_time=self.clock.now(),
+            key_sha256=key.sha256 if key is not None else None,
         )
         with self.db.write() as session:
             session.add(upload)
@@ -111,9 +121,13 @@ class MultipartUploads:
         part_number: int,
         blob: StoredBlob,
         declared: ObjectSpec,
+        *,
+        key: CustomerKey | None = None,
+        sealing: Sealing | None = None,
     ) -> MultipartPart:
-        """Record a part whose bytes are durable in ``blob``; it replaces an earlier
-        part of that number. On any error the blob is deleted."""
+        """Record a part whose bytes are durable in ``blob`` (encrypted as ``sealing``
+        says, under ``key``); it replaces an earlier part of that number. On any error
+        the blob is deleted."""
         try:
             self.authorize_part(caller, target[0], target[1], part_number)
             try:
@@ -121,7 +135,7 @@ class MultipartUploads:
             except InvalidArgument as mismatch:
                 raise BadDigest(mismatch.message) from mismatch
             with self.db.write() as session:
-                _upload(session, target, lock=True)
+                unlock(_upload(session, target, lock=True).key_sha256, key)
                 old = session.get(MultipartPart, (target[2], part_number))
                 replaced = old.blob_id if old is not None else None
                 if old is not None:
@@ -135,6 +149,7 @@ class MultipartUploads:
                     crc32c=blob.crc32c,
                     md5=blob.md5,
                     updated=self.clock.now(),
+                    key_nonce=sealing.nonce if sealing is not None else None,
                 )
                 session.add(part)
         except BaseException:
@@ -175,6 +190,7 @@ class MultipartUploads:
         target: tuple[str, str, str],
         requested: list[tuple[int, str]],
         preconditions: Preconditions,
+        key: CustomerKey | None = None,
     ) -> tuple[Bucket, StoredObject]:
         """Assemble the parts ``requested`` (number, ETag), in order, into the object."""
         bucket, name, upload_id = target
@@ -182,7 +198,8 @@ class MultipartUploads:
         with self.db.read() as session:
             upload = _upload(session, target)
             chosen = _chosen_parts(_parts(session, upload_id), requested)
-        content = self._assemble(chosen)
+        unlock(upload.key_sha256, key)
+        content = self._assemble(chosen, key)
         used = {part.part_number: part.blob_id for part in chosen}
         # Every part's blob, those not named too, once the upload's rows are gone.
         released: list[str] = []
@@ -202,21 +219,22 @@ class MultipartUploads:
         self._release(released)
         return made
 
-    def _assemble(self, parts: list[MultipartPart]) -> Content:
+    def _assemble(self, parts: list[MultipartPart], key: CustomerKey | None) -> Content:
         """The parts' bytes as one content: inline when small, else a new blob. Like a
-        composite object's, it has a CRC32C and no MD5."""
+        composite object's, it has a CRC32C and no MD5. Under a customer key, the parts
+        are decrypted and the whole encrypted again from one nonce."""
         count = min(len(parts), MAX_COMPONENTS)
-        if sum(part.size for part in parts) <= INLINE_LIMIT:
-            data = b"".join(b"".join(self.blobs.read(part.blob_id)) for part in parts)
-            checksums = Checksums()
-            checksums.update(data)
-            return Content(len(data), checksums.crc32c, None, inline=data, component_count=count)
-        with self.blobs.create() as writer:
-            for part in parts:
-                for chunk in self.blobs.read(part.blob_id):
-                    writer.write(chunk)
-            blob = writer.finish()
-        return Content(blob.size, blob.crc32c, None, blob_id=blob.blob_id, component_count=count)
+        size = sum(part.size for part in parts)
+        made = write_content(self.blobs, self._plaintext(parts, key), key, size)
+        return replace(made, md5=None, component_count=count)
+
+    def _plaintext(self, parts: list[MultipartPart], key: CustomerKey | None) -> Iterator[bytes]:
+        for part in parts:
+            stored = self.blobs.read(part.blob_id)
+            if part.key_nonce is None or key is None:
+                yield from stored
+            else:
+                yield from crypt_chunks(stored, key.key, part.key_nonce)
 
     def _release(self, blob_ids: list[str]) -> None:
         for blob_id in blob_ids:

@@ -126,6 +126,10 @@ class GenerationState:
         UtcDateTime, nullable=True, index=True
     )
     time_storage_class_updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # A customer-supplied key's SHA-256 (base64), never the key, and the nonce of the
+    # AES-256-CTR stream its bytes are kept in (both None: not customer-encrypted).
+    key_sha256: Mapped[str | None] = mapped_column(String(44), nullable=True)
+    key_nonce: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class StoredObject(GenerationState, Base):
@@ -197,6 +201,9 @@ class ResumableUpload(Base):
     expire_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
     # Set in the transaction that made the object: a finished session answers with it.
     finished_generation: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # A session started with a customer-supplied key: its bytes on disk are encrypted.
+    key_sha256: Mapped[str | None] = mapped_column(String(44), nullable=True)
+    key_nonce: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class MultipartUpload(Base):
@@ -211,6 +218,8 @@ class MultipartUpload(Base):
     principal: Mapped[str] = mapped_column(String(250))
     resource: Mapped[dict[str, Any]] = mapped_column(JsonValue, default=dict)
     create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # Initiated with a customer-supplied key: every part comes with it.
+    key_sha256: Mapped[str | None] = mapped_column(String(44), nullable=True)
 
 
 class MultipartPart(Base):
@@ -227,6 +236,8 @@ class MultipartPart(Base):
     crc32c: Mapped[int] = mapped_column(BigInteger)
     md5: Mapped[bytes] = mapped_column(LargeBinary)
     updated: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # The part's bytes are encrypted with the upload's key from this nonce.
+    key_nonce: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class HmacKey(Base):
