@@ -45,7 +45,7 @@ def test_existing_buckets_get_generations_and_the_tables_match(tmp_path: Path) -
                 ),
                 {"t": CREATED},
             )
-        _run(url, "upgrade", "0020")
+        _run(url, "upgrade", "head")
         with engine.connect() as connection:
             generation = connection.execute(text("SELECT generation FROM buckets")).scalar()
             differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)

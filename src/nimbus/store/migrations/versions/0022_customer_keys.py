@@ -20,6 +20,8 @@ depends_on = None
 # Each table's new columns: (name, type).
 _COLUMNS: dict[str, list[tuple[str, sa.types.TypeEngine[Any]]]] = {
     "objects": [("key_sha256", sa.String(44)), ("key_nonce", sa.LargeBinary())],
+    # A soft-deleted bucket's objects keep every column of theirs.
+    "soft_deleted_bucket_objects": [("key_sha256", sa.String(44)), ("key_nonce", sa.LargeBinary())],
     "resumable_uploads": [("key_sha256", sa.String(44)), ("key_nonce", sa.LargeBinary())],
     "multipart_uploads": [("key_sha256", sa.String(44))],
     "multipart_parts": [("key_nonce", sa.LargeBinary())],
