@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from starlette.types import Receive, Scope, Send
 
 from nimbus.api.storage.fast_uploads import FastUploads
-
-
-def _scope(method: str, path: str, query: str) -> Scope:
-    return {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "query_string": query.encode(),
-        "headers": [],
-    }
-
-
-def _passes_on(scope: Scope) -> bool:
-    """True if the request went on to the routed application."""
-    reached: list[Scope] = []
-
-    async def routed(scope: Scope, _receive: Receive, _send: Send) -> None:
-        reached.append(scope)
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(_message: object) -> None:
-        raise AssertionError("the short path answered")
-
-    asyncio.run(FastUploads(routed)(scope, receive, send))  # type: ignore[arg-type]
-    return reached == [scope]
+from tests.unit.short_paths import passes_on, request_scope
 
 
 @pytest.mark.parametrize(
@@ -54,4 +25,4 @@ def _passes_on(scope: Scope) -> bool:
 def test_anything_but_a_plain_whole_upload_goes_to_the_router(
     method: str, path: str, query: str
 ) -> None:
-    assert _passes_on(_scope(method, path, query))
+    assert passes_on(FastUploads, request_scope(method, path, query))
