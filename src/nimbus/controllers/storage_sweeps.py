@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 
 from nimbus.controllers.repeating import RepeatingPass
+from nimbus.services.storage.hard_deletes import HardDeletes
 from nimbus.services.storage.lifecycle import Lifecycle
-from nimbus.services.storage.soft_delete import HardDeletes
 from nimbus.services.storage.uploads import Uploads
 
 log = logging.getLogger("nimbus.storage")

@@ -59,6 +59,7 @@ from nimbus.services.resourcemanager.service_usage import ServiceUsage
 from nimbus.services.storage.bucket_restore import SoftDeletedBuckets
 from nimbus.services.storage.buckets import Buckets
 from nimbus.services.storage.composition import Composition
+from nimbus.services.storage.hard_deletes import HardDeletes
 from nimbus.services.storage.hmac_keys import HmacKeys
 from nimbus.services.storage.lifecycle import Lifecycle
 from nimbus.services.storage.managed_folders import ManagedFolders
@@ -67,7 +68,6 @@ from nimbus.services.storage.post_policy import PostPolicies
 from nimbus.services.storage.quick_reads import QuickObjectReads
 from nimbus.services.storage.restore import Restores
 from nimbus.services.storage.signatures import SignedUrls
-from nimbus.services.storage.soft_delete import HardDeletes
 from nimbus.services.storage.uploads import Uploads
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.services.storage.xml_multipart import MultipartUploads

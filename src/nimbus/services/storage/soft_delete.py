@@ -1,31 +1,26 @@
 """Soft delete: a bucket's policy keeps deleted and replaced generations for a while.
 
 A soft-deleted generation is not live, has a ``soft_delete_time`` and a
-``hard_delete_time``, and keeps its bytes (billed as stored) until the sweep below
-removes it for good. Only objects.list/get with ``softDeleted`` and objects.restore see it.
+``hard_delete_time``, and keeps its bytes (billed as stored) until the sweep
+(``hard_deletes``) removes it for good. Only objects.list/get with ``softDeleted`` and
+objects.restore see it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from nimbus.core.clock import Clock, rfc3339
+from nimbus.core.clock import rfc3339
 from nimbus.core.errors import InvalidArgument
-from nimbus.services.storage.soft_deleted_buckets import purge_expired
 from nimbus.services.storage.usage import StorageUsage
-from nimbus.store.db import Database
-from nimbus.store.models import Bucket, StoredObject
+from nimbus.store.models import Bucket, BucketState, GenerationState, StoredObject
 
-log = logging.getLogger("nimbus.storage.soft_delete")
 DEFAULT_SECONDS = 7 * 86400
 MAX_SECONDS = 90 * 86400
-_BATCH = 500
 
 # One soft-deleted generation by number (objects.get and objects.restore).
 SOFT_DELETED_GENERATION = select(StoredObject).where(
@@ -83,7 +78,9 @@ def soft_delete(bucket: Bucket, row: StoredObject, now: dt.datetime) -> None:
     row.hard_delete_time = now + dt.timedelta(seconds=retention_seconds(bucket))
 
 
-def destroy(session: Session, usage: StorageUsage, bucket: Bucket, row: StoredObject) -> list[str]:
+def destroy(
+    session: Session, usage: StorageUsage, bucket: BucketState, row: GenerationState
+) -> list[str]:
     """Remove a generation for good; its blob id is returned for deletion after commit."""
     session.delete(row)
     session.flush()
@@ -102,35 +99,3 @@ def destroy_soft_deleted(session: Session, usage: StorageUsage, bucket: Bucket) 
     for row in rows:
         released += destroy(session, usage, bucket, row)
     return released
-
-
-class HardDeletes:
-    """The controller that removes soft-deleted generations past their hard delete time."""
-
-    def __init__(self, db: Database, usage: StorageUsage, clock: Clock,
-                 release: Callable[[list[str]], None]) -> None:  # fmt: skip
-        self.db = db
-        self.usage = usage
-        self.clock = clock
-        self.release = release
-
-    def run_once(self) -> int:
-        """Remove every expired generation (and soft-deleted bucket) now; return how
-        many generations and buckets went."""
-        removed = 0
-        while True:
-            with self.db.write() as session:
-                rows = session.scalars(
-                    select(StoredObject)
-                    .where(StoredObject.hard_delete_time <= self.clock.now())
-                    .limit(_BATCH)
-                ).all()
-                released: list[str] = []
-                for row in rows:
-                    bucket = session.get_one(Bucket, row.bucket)
-                    released += destroy(session, self.usage, bucket, row)
-                kept, more = purge_expired(session, self.usage, self.clock.now(), _BATCH)
-            self.release(released + more)
-            removed += len(rows) + kept
-            if len(rows) < _BATCH and kept < _BATCH:
-                return removed

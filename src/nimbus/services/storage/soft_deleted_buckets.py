@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.fingerprints import new_etag
 from nimbus.services.storage.access import bucket_key
+from nimbus.services.storage.soft_delete import destroy
 from nimbus.services.storage.usage import StorageUsage
 from nimbus.store.models import (
     Bucket,
@@ -117,7 +118,7 @@ def purge_expired(
     ).all()
     for row in rows:
         owner = session.get_one(SoftDeletedBucket, (row.bucket, row.bucket_generation))
-        released += _destroy(session, usage, owner, row)
+        released += destroy(session, usage, owner, row)
     buckets = session.scalars(
         select(SoftDeletedBucket).where(SoftDeletedBucket.hard_delete_time <= now).limit(limit)
     ).all()
@@ -129,17 +130,9 @@ def purge_expired(
             )
         ).all()
         for row in remaining:
-            released += _destroy(session, usage, bucket, row)
+            released += destroy(session, usage, bucket, row)
         session.delete(bucket)
     return max(len(rows), len(buckets)), released
-
-
-def _destroy(
-    session: Session, usage: StorageUsage, bucket: SoftDeletedBucket, row: SoftDeletedBucketObject
-) -> list[str]:
-    session.delete(row)
-    usage.record_removal(session, bucket, row)
-    return [row.blob_id] if row.blob_id else []
 
 
 def _policy_state(policy: IamPolicy | None) -> dict[str, Any]:
