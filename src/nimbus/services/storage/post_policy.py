@@ -26,7 +26,7 @@ from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.storage.errors import PolicyConditionFailed, SignatureDoesNotMatch
 from nimbus.services.storage.generations import Content
-from nimbus.services.storage.signatures import RSA
+from nimbus.services.storage.signatures import RSA, split_credential
 from nimbus.services.storage.signed_requests import Certificates, rsa_signed
 
 _SIGNED = ("key", "policy", "x-goog-algorithm", "x-goog-credential", "x-goog-date")
@@ -103,12 +103,12 @@ class PostPolicies:
     def _signer(self, form: Mapping[str, str]) -> str:
         if form["x-goog-algorithm"] != RSA:
             raise InvalidArgument(f"Unsupported x-goog-algorithm '{form['x-goog-algorithm']}'.")
-        email, _, scope = form["x-goog-credential"].partition("/")
-        parts = scope.split("/")
-        if not email or len(parts) != 4 or parts[2:] != ["storage", "goog4_request"]:
+        credential = split_credential(form["x-goog-credential"])
+        if credential is None:
             raise InvalidArgument(
                 "x-goog-credential must be ID/DATE/LOCATION/storage/goog4_request."
             )
+        email, _, parts = credential
         try:
             dt.datetime.strptime(form["x-goog-date"], _DATE_FORMAT)
             signature = bytes.fromhex(form["x-goog-signature"])

@@ -67,6 +67,16 @@ class V4Params:
         return self.issued + dt.timedelta(seconds=self.expires)
 
 
+def split_credential(credential: str) -> tuple[str, str, list[str]] | None:
+    """``ID/DATE/LOCATION/storage/goog4_request`` as the signer, the scope and the
+    scope's four parts; None if it is not of that form."""
+    signer, _, scope = credential.partition("/")
+    parts = scope.split("/")
+    if not signer or len(parts) != 4 or parts[2:] != ["storage", "goog4_request"]:
+        return None
+    return signer, scope, parts
+
+
 def parse_params(request: SignedRequest) -> V4Params:
     """Raise ``MalformedSignature`` for anything missing or out of form."""
     values: dict[str, str] = {}
@@ -78,12 +88,12 @@ def parse_params(request: SignedRequest) -> V4Params:
     algorithm = values["algorithm"]
     if algorithm not in (RSA, HMAC):
         raise MalformedSignature(f"Unsupported X-Goog-Algorithm '{algorithm}'.")
-    signer, _, scope = values["credential"].partition("/")
-    parts = scope.split("/")
-    if not signer or len(parts) != 4 or parts[2:] != ["storage", "goog4_request"]:
+    credential = split_credential(values["credential"])
+    if credential is None:
         raise MalformedSignature(
             "X-Goog-Credential must be ID/DATE/LOCATION/storage/goog4_request."
         )
+    signer, scope, parts = credential
     try:
         issued = dt.datetime.strptime(values["date"], _DATE_FORMAT).replace(tzinfo=dt.UTC)
     except ValueError as exc:
