@@ -44,25 +44,28 @@ def write_content(
     """New content from plaintext ``chunks`` of ``size`` bytes: inline when small, else
     a blob; encrypted under ``key`` when one is given. Checksums are of the plaintext."""
     sealing = Sealing.new(key) if key is not None else None
-    checksums = Checksums()
-
-    def stored() -> Iterator[bytes]:
-        for chunk in chunks:
-            checksums.update(chunk)
-            yield chunk
-
-    kept = stored()
+    plain = Checksums()
+    kept = chunks
     if sealing is not None and key is not None:
-        kept = crypt_chunks(kept, key.key, sealing.nonce)
+        # The store sees only ciphertext: the plaintext's checksums are taken on the way.
+        kept = crypt_chunks(_measured(chunks, plain), key.key, sealing.nonce)
     if size <= INLINE_LIMIT:
         data = b"".join(kept)
-        return Content(
-            checksums.size, checksums.crc32c, checksums.md5, inline=data, sealing=sealing
-        )
+        if sealing is None:
+            plain.update(data)
+        return Content(plain.size, plain.crc32c, plain.md5, inline=data, sealing=sealing)
     with blobs.create() as writer:
         for chunk in kept:
             writer.write(chunk)
         blob = writer.finish()
+    # Without a key the blob's own checksums are the plaintext's.
+    measured = plain if sealing is not None else blob
     return Content(
-        checksums.size, checksums.crc32c, checksums.md5, blob_id=blob.blob_id, sealing=sealing
+        measured.size, measured.crc32c, measured.md5, blob_id=blob.blob_id, sealing=sealing
     )
+
+
+def _measured(chunks: Iterable[bytes], checksums: Checksums) -> Iterator[bytes]:
+    for chunk in chunks:
+        checksums.update(chunk)
+        yield chunk
