@@ -59,9 +59,15 @@ def authorized_bucket(
     Bucket names are global and a create reveals whether one is taken, so a missing
     bucket is a 404 for everyone, as on Cloud Storage.
     """
+    project, bucket = bucket_and_project(session, name)
+    authorizer.check(session, caller, permission, bucket_target(project, bucket))
+    return project, bucket
+
+
+def bucket_and_project(session: Session, name: str) -> tuple[Project, Bucket]:
+    """The bucket and its project, in one query; 404 if there is no such bucket."""
     found = session.execute(_BUCKET_AND_PROJECT, {"name": name}).first()
     if found is None:
         raise NoSuchBucket("The specified bucket does not exist.")
     bucket, project = found
-    authorizer.check(session, caller, permission, bucket_target(project, bucket))
     return project, bucket

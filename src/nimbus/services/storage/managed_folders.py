@@ -23,9 +23,8 @@ from nimbus.core.paging import Page, PageRequest, paginate
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.policies import Policies
-from nimbus.services.storage.access import authorized_bucket
+from nimbus.services.storage.access import authorized_bucket, bucket_and_project
 from nimbus.services.storage.bucket_policy import check_bucket_policy
-from nimbus.services.storage.errors import NoSuchBucket
 from nimbus.services.storage.folder_access import (
     MAX_DEPTH,
     authorized_under,
@@ -172,10 +171,7 @@ class ManagedFolders:
         if any(not p.startswith(_TESTABLE) for p in permissions):
             raise InvalidArgument("Invalid argument.")
         with self.db.read() as session:
-            row = session.get(Bucket, bucket)
-            project = session.get(Project, row.project_number) if row is not None else None
-            if row is None or project is None:
-                raise NoSuchBucket("The specified bucket does not exist.")
+            project, row = bucket_and_project(session, bucket)
             _require_uniform(row)
             _folder(session, bucket, name)
             target = folder_target(project, row, name)
