@@ -13,6 +13,7 @@ import google_crc32c
 import pytest
 from sqlalchemy import inspect
 
+from nimbus.api.storage import views
 from nimbus.services.caller import ANONYMOUS, Caller
 from nimbus.services.cloud import Cloud
 from nimbus.services.storage.generations import Content
@@ -201,3 +202,23 @@ def test_a_listing_it_cannot_decide_is_left_to_the_full_path(
     assert reads.list_objects(token, ANONYMOUS, SCOPES, "no-such", ListQuery()) is None
     bad_token = ListQuery(page_token="%%%")
     assert reads.list_objects(token, ANONYMOUS, SCOPES, BUCKET, bad_token) is None
+
+
+def test_a_row_renders_alike_loaded_or_expired_in_its_session(
+    cloud: Cloud, reads: QuickObjectReads
+) -> None:
+    owner = owner_of(cloud)
+    cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
+    _put(cloud, owner, "o", b"data", contentType="text/plain", metadata={"k": "v"})
+    token = _token(cloud, owner.principal)
+    found = reads.get(token, ANONYMOUS, SCOPES, BUCKET, "o", None, Preconditions())
+    assert found is not None
+    bucket, detached = found
+
+    with cloud.db.read() as session:
+        row = session.get(StoredObject, (BUCKET, "o", detached.generation))
+        assert row is not None
+        session.expire(row, ["size", "custom_metadata"])
+        rendered = views.stored_object("http://x", bucket, row, full=True)
+    assert rendered == views.stored_object("http://x", bucket, detached, full=True)
+    assert rendered["size"] == "4" and rendered["metadata"] == {"k": "v"}

@@ -45,6 +45,8 @@ def create_app(cloud: Cloud) -> FastAPI:
         docs_url="/nimbus/docs",
         redoc_url=None,
         openapi_url="/nimbus/openapi.json",
+        # OpenTelemetry is not wired in; asking the providers costs every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.cloud = cloud
     errors.install(app)

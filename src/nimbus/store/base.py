@@ -35,6 +35,25 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         return None if value is None else as_utc(value)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """On SQLite, the driver's text parsed and marked UTC in one step: listings read
+        three times per object, and the generic chain of processors costs three times
+        as much."""
+        generic = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or generic is None:
+            return generic
+        from_text = dt.datetime.fromisoformat
+
+        def process(value: Any) -> dt.datetime | None:
+            if value is None:
+                return None
+            try:
+                return from_text(value + "+00:00")  # A sixth of replace(tzinfo=)'s cost.
+            except (TypeError, ValueError):  # Not the form SQLAlchemy writes.
+                return generic(value)
+
+        return process
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)

@@ -9,10 +9,12 @@ not only of the process.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,7 +78,10 @@ def _sqlite_engine(url: str) -> Engine:
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=8,
+        json_deserializer=_loads,
     )
 
     @event.listens_for(engine, "connect")
@@ -96,6 +101,15 @@ def _sqlite_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _loads(text: str) -> Any:
+    """JSON columns, read back several times faster than the standard library does;
+    what orjson refuses (an integer past 64 bits) is still read, by the standard one."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def ping(database: Database) -> None:

@@ -65,8 +65,14 @@ class Prepared:
         ]
         columns = list(statement.selected_columns)
         self.keys = keys or [str(column.key) for column in columns]
-        self._converters: list[_Converter] = [
+        converters: list[_Converter] = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+        # Most columns come from the driver as they are: only the others are visited.
+        self._converting = [
+            (index, self.keys[index], convert)
+            for index, convert in enumerate(converters)
+            if convert is not None
         ]
 
     def parameters(self, values: Mapping[str, Any]) -> list[Any]:
@@ -80,10 +86,12 @@ class Prepared:
         ]
 
     def convert(self, row: Sequence[Any]) -> dict[str, Any]:
-        return {
-            key: value if convert is None or value is None else convert(value)
-            for key, value, convert in zip(self.keys, row, self._converters, strict=True)
-        }
+        values = dict(zip(self.keys, row, strict=True))
+        for index, key, convert in self._converting:
+            value = row[index]
+            if value is not None:
+                values[key] = convert(value)
+        return values
 
 
 class PreparedEntity(Generic[E]):

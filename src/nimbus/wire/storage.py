@@ -53,10 +53,3 @@ class Buckets(Wire):
     kind: str = "storage#buckets"
     items: list[dict[str, Any]] | None = None
     next_page_token: str | None = None
-
-
-class Objects(Wire):
-    kind: str = "storage#objects"
-    items: list[dict[str, Any]] | None = None
-    prefixes: list[str] | None = None
-    next_page_token: str | None = None

@@ -33,7 +33,6 @@ from nimbus.services.storage.customer_keys import unlock
 from nimbus.services.storage.listing import Listing, ListQuery, page_size
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.store.models import Bucket, StoredObject
-from nimbus.wire.storage import Objects
 
 router = APIRouter()
 OBJECT = "/storage/v1/b/{bucket}/o/{name:path}"
@@ -225,14 +224,17 @@ async def list_objects(
 def listing_response(request: Request, listing: Listing, projection: str | None) -> Response:
     base = base_url(request)
     full = projection == "full"
-    items = [views.stored_object(base, listing.bucket, r, full=full) for r in listing.items]
-    return json_response(
-        Objects(
-            items=items or None,
-            prefixes=listing.prefixes or None,
-            next_page_token=listing.next_page_token,
-        )
-    )
+    # A plain dict: a wire model would walk every item's fields again to dump them.
+    body: dict[str, Any] = {"kind": "storage#objects"}
+    if listing.items:
+        body["items"] = [
+            views.stored_object(base, listing.bucket, r, full=full) for r in listing.items
+        ]
+    if listing.prefixes:
+        body["prefixes"] = listing.prefixes
+    if listing.next_page_token:
+        body["nextPageToken"] = listing.next_page_token
+    return json_response(body)
 
 
 async def read_object(

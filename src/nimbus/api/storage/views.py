@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
+
+from sqlalchemy.orm.attributes import instance_dict
 
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.clock import rfc3339, rfc3339_micros
@@ -98,58 +102,92 @@ def stored_object(
     """``bucket`` is the object's: its retention policy sets ``retentionExpirationTime``.
     A customer-encrypted object's checksums are shown only to a request ``keyed`` with
     its key, as on Cloud Storage."""
-    quoted = quote_name(row.name)
+    v = _column_values(row)
+    name, bucket_name, generation = v["name"], v["bucket"], v["generation"]
+    quoted = quote_name(name)
+    created = v["time_created"]
+    created_text = rfc3339(created)
+
+    def stamp(moment: dt.datetime) -> str:
+        """Most objects were never changed: their three times are one."""
+        return created_text if moment == created else rfc3339(moment)
+
     body: dict[str, Any] = {
         "kind": "storage#object",
-        "id": f"{row.bucket}/{row.name}/{row.generation}",
-        "selfLink": f"{base}/storage/v1/b/{row.bucket}/o/{quoted}",
+        "id": f"{bucket_name}/{name}/{generation}",
+        "selfLink": f"{base}/storage/v1/b/{bucket_name}/o/{quoted}",
         "mediaLink": (
-            f"{base}/download/storage/v1/b/{row.bucket}/o/{quoted}"
-            f"?generation={row.generation}&alt=media"
+            f"{base}/download/storage/v1/b/{bucket_name}/o/{quoted}"
+            f"?generation={generation}&alt=media"
         ),
-        "name": row.name,
-        "bucket": row.bucket,
-        "generation": str(row.generation),
-        "metageneration": str(row.metageneration),
-        "storageClass": row.storage_class,
-        "size": str(row.size),
-        "crc32c": crc32c_b64(row.crc32c),
+        "name": name,
+        "bucket": bucket_name,
+        "generation": str(generation),
+        "metageneration": str(v["metageneration"]),
+        "storageClass": v["storage_class"],
+        "size": str(v["size"]),
+        "crc32c": crc32c_b64(v["crc32c"]),
         "etag": object_etag(row),
-        "timeCreated": rfc3339(row.time_created),
-        "updated": rfc3339(row.updated),
-        "timeStorageClassUpdated": rfc3339(row.time_storage_class_updated),
+        "timeCreated": created_text,
+        "updated": stamp(v["updated"]),
+        "timeStorageClassUpdated": stamp(v["time_storage_class_updated"]),
     }
-    if row.md5 is not None:
-        body["md5Hash"] = md5_b64(row.md5)
-    if row.key_sha256 is not None:
-        body["customerEncryption"] = {"encryptionAlgorithm": "AES256", "keySha256": row.key_sha256}
+    if v["md5"] is not None:
+        body["md5Hash"] = md5_b64(v["md5"])
+    if v["key_sha256"] is not None:
+        body["customerEncryption"] = {"encryptionAlgorithm": "AES256", "keySha256": v["key_sha256"]}
         if not keyed:
             del body["crc32c"]
             body.pop("md5Hash", None)
-    if row.component_count is not None:
-        body["componentCount"] = row.component_count
-    optional = {
-        "contentType": row.content_type,
-        "contentEncoding": row.content_encoding,
-        "contentDisposition": row.content_disposition,
-        "contentLanguage": row.content_language,
-        "cacheControl": row.cache_control,
-        "customTime": rfc3339_micros(row.custom_time) if row.custom_time else None,
-        "timeDeleted": rfc3339(row.time_deleted) if row.time_deleted else None,
-        "softDeleteTime": rfc3339(row.soft_delete_time) if row.soft_delete_time else None,
-        "hardDeleteTime": rfc3339(row.hard_delete_time) if row.hard_delete_time else None,
-        "metadata": row.custom_metadata or None,
-        "temporaryHold": row.temporary_hold or None,
-        "eventBasedHold": row.event_based_hold or None,
-        "contexts": rendered_contexts(row.contexts),
-    }
-    body.update({key: value for key, value in optional.items() if value is not None})
+    if v["component_count"] is not None:
+        body["componentCount"] = v["component_count"]
+    for field, column in _TEXT_FIELDS:
+        if v[column] is not None:
+            body[field] = v[column]
+    if v["custom_time"]:
+        body["customTime"] = rfc3339_micros(v["custom_time"])
+    for field, column in _TIME_FIELDS:
+        if v[column]:
+            body[field] = rfc3339(v[column])
+    if v["custom_metadata"]:
+        body["metadata"] = v["custom_metadata"]
+    if v["temporary_hold"]:
+        body["temporaryHold"] = True
+    if v["event_based_hold"]:
+        body["eventBasedHold"] = True
+    if v["contexts"]:
+        body["contexts"] = rendered_contexts(v["contexts"])
     body.update(retention_view(bucket, row))
     if full:
-        if row.owner is not None:
-            body["owner"] = {"entity": f"user-{row.owner}"}
-        body["acl"] = acl_items(row.acl or [])
+        if v["owner"] is not None:
+            body["owner"] = {"entity": f"user-{v['owner']}"}
+        body["acl"] = acl_items(v["acl"] or [])
     return body
+
+
+_TEXT_FIELDS = [
+    ("contentType", "content_type"),
+    ("contentEncoding", "content_encoding"),
+    ("contentDisposition", "content_disposition"),
+    ("contentLanguage", "content_language"),
+    ("cacheControl", "cache_control"),
+]
+_TIME_FIELDS = [
+    ("timeDeleted", "time_deleted"),
+    ("softDeleteTime", "soft_delete_time"),
+    ("hardDeleteTime", "hard_delete_time"),
+]
+_OBJECT_COLUMNS = frozenset(column.key for column in StoredObject.__table__.columns)
+
+
+def _column_values(row: StoredObject) -> Mapping[str, Any]:
+    """The row's column values. A listing renders thousands of rows, and reading the
+    instance's dict is five times faster than its instrumented attributes; a row with a
+    column not loaded (expired in its session) is read through them, as usual."""
+    loaded = instance_dict(row)
+    if _OBJECT_COLUMNS.issubset(loaded):
+        return loaded
+    return {key: getattr(row, key) for key in _OBJECT_COLUMNS}
 
 
 def hmac_key_metadata(base: str, project_id: str, key: HmacKey) -> dict[str, Any]:
