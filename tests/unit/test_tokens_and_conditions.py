@@ -94,3 +94,35 @@ def test_unknown_condition_expressions_grant_nothing(cloud: Cloud) -> None:
     cloud.projects.set_iam_policy(owner, "cond-other", new, None)
     with pytest.raises(PermissionDenied):
         cloud.projects.get(guest, "cond-other")
+
+
+def test_the_short_path_does_not_keep_a_decision_made_on_the_time(
+    cloud: Cloud, clock: MovableClock
+) -> None:
+    """Authorization decisions are kept between requests while their rows stay put, but
+    not one a time-bound condition went into."""
+    owner = owner_of(cloud)
+    cloud.projects.create(owner, ProjectSpec("cond-storage"))
+    cloud.buckets.insert(owner, "cond-storage", {"name": "cond-bucket"})
+    guest = Caller(principal="user:guest@example.com")
+    end = clock.now() + dt.timedelta(hours=1)
+    policy = cloud.projects.get_iam_policy(owner, "cond-storage", 3)
+    bindings = [b.dump() for b in policy.bindings or []] + [
+        {
+            "role": "roles/storage.objectViewer",
+            "members": [guest.principal],
+            "condition": {
+                "title": "for an hour",
+                "expression": f'request.time < timestamp("{end.isoformat()}")',
+            },
+        }
+    ]
+    new = Policy.model_validate({"version": 3, "bindings": bindings, "etag": policy.etag})
+    cloud.projects.set_iam_policy(owner, "cond-storage", new, None)
+    reads = cloud.quick_object_reads
+    assert reads is not None
+    for _ in range(2):  # The second asks again at the same epoch.
+        assert reads.bucket_for(guest, "cond-bucket", "storage.objects.get") is not None
+    clock.advance(hours=2)
+    assert reads.bucket_for(guest, "cond-bucket", "storage.objects.get") is None
+    assert reads.bucket_for(owner, "cond-bucket", "storage.objects.get") is not None

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, inspect, select
@@ -138,20 +138,37 @@ class Snapshot:
 
     def _stable(self, prepared: Prepared, kind: str, values: dict[str, Any]) -> Any:
         """A stable statement's result, kept for this snapshot's epoch."""
-        if self._kept is None:
-            self._cursor.execute(CURRENT_EPOCH)
-            self._kept = self._stable_results.at(self._cursor.fetchone()[0])
+        kept = self._epoch_results()
         key = (prepared, kind, *sorted(values.items()))
-        if key in self._kept:
-            return self._kept[key]
+        if key in kept:
+            return kept[key]
         self._cursor.execute(prepared.sql, prepared.parameters(values))
         if kind == "first":
             row = self._cursor.fetchone()
             result: Any = None if row is None else prepared.convert(row)
         else:
             result = [prepared.convert(row) for row in self._cursor.fetchall()]
-        self._kept[key] = result
+        kept[key] = result
         return result
+
+    def derived(self, key: Hashable, compute: Callable[[], tuple[Any, bool]]) -> Any:
+        """A value computed from stable statements' results only (a decision made on
+        them), kept with them for this epoch when ``compute`` says it may be: it returns
+        the value and whether nothing else (the time, say) went into it."""
+        kept = self._epoch_results()
+        key = ("derived", key)
+        if key in kept:
+            return kept[key]
+        value, keep = compute()
+        if keep:
+            kept[key] = value
+        return value
+
+    def _epoch_results(self) -> dict[Any, Any]:
+        if self._kept is None:
+            self._cursor.execute(CURRENT_EPOCH)
+            self._kept = self._stable_results.at(self._cursor.fetchone()[0])
+        return self._kept
 
     def entity(self, prepared: PreparedEntity[E], **values: Any) -> E | None:
         found = self.first(prepared.prepared, **values)

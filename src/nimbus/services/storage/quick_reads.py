@@ -130,22 +130,35 @@ class QuickObjectReads:
     def _authorized(
         self, snapshot: Snapshot, caller: Caller, bucket: str, permission: str
     ) -> Bucket | None:
-        """The bucket, if the caller holds ``permission`` on it by IAM."""
-        bucket_row = snapshot.entity(self._bucket, name=bucket)
-        if bucket_row is None:
-            return None
+        """The bucket, if the caller holds ``permission`` on it by IAM. The decision is
+        kept with the rows it was made on, unless a condition (on the time) went into it."""
+        values = snapshot.derived(
+            ("authorized", caller, bucket, permission),
+            lambda: self._decide(snapshot, caller, bucket, permission),
+        )
+        return None if values is None else self._bucket.instance(values)
+
+    def _decide(
+        self, snapshot: Snapshot, caller: Caller, bucket: str, permission: str
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """The bucket's values if the caller holds ``permission`` on it, and whether the
+        decision holds for as long as the rows it read."""
+        values = snapshot.first(self._bucket.prepared, name=bucket)
+        if values is None:
+            return None, True
+        bucket_row = self._bucket.instance(values)
         project = snapshot.entity(self._project, number=bucket_row.project_number)
         if project is None:
-            return None
+            return None, True
         target = bucket_target(project, bucket_row)
         policies = self._policies_of(snapshot, target.chain)
 
         def custom_role(role: str) -> CustomRole | None:
             return snapshot.entity(self._custom_role, name=role)
 
-        if not self._authorizer.permitted_by(policies, caller, [permission], target, custom_role):
-            return None
-        return bucket_row
+        granted = self._authorizer.permitted_by(policies, caller, [permission], target, custom_role)
+        timeless = not any("condition" in b for policy in policies for b in policy.bindings)
+        return (values if granted else None), timeless
 
     def _batch(self, shape: BatchShape) -> PreparedEntity[StoredObject]:
         prepared = self._batches.get(shape)
