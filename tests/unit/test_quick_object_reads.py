@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import inspect
 
 from nimbus.api.storage import views
+from nimbus.core.errors import PermissionDenied
 from nimbus.services.caller import ANONYMOUS, Caller
 from nimbus.services.cloud import Cloud
 from nimbus.services.storage.generations import Content
@@ -222,3 +223,32 @@ def test_a_row_renders_alike_loaded_or_expired_in_its_session(
         rendered = views.stored_object("http://x", bucket, row, full=True)
     assert rendered == views.stored_object("http://x", bucket, detached, full=True)
     assert rendered["size"] == "4" and rendered["metadata"] == {"k": "v"}
+
+
+def test_a_write_decides_again_when_authorization_moved_since_the_short_path(
+    cloud: Cloud, reads: QuickObjectReads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The short path's grant and bucket row stand in the write transaction only at
+    the epoch they were read at; otherwise the transaction authorizes on its own."""
+    owner = owner_of(cloud)
+    cloud.buckets.insert(owner, "nimbus-system", {"name": BUCKET})
+    stranger = Caller(principal="user:stranger@example.com")
+    assert reads.bucket_for(stranger, BUCKET, "storage.objects.create") is None
+    bucket = reads.bucket_for(owner, BUCKET, "storage.objects.create")
+    assert bucket is not None
+    snapshots = cloud.db.snapshots
+    assert snapshots is not None
+    with snapshots.read() as snapshot:
+        epoch = snapshot.epoch()
+
+    # As if the stranger had held the permission until just before the write.
+    monkeypatch.setattr(reads, "bucket_at_epoch", lambda *_: (bucket, epoch - 1))
+    with pytest.raises(PermissionDenied):
+        _put(cloud, stranger, "late", b"x")
+    # At the same epoch the decision stands, row and all.
+    monkeypatch.setattr(reads, "bucket_at_epoch", lambda *_: (bucket, epoch))
+    written_bucket, _ = cloud.objects.insert(
+        owner, BUCKET, "now", Content(1, google_crc32c.value(b"x"), None, inline=b"x"),
+        ObjectSpec(fields={}), Preconditions(),
+    )  # fmt: skip
+    assert written_bucket is bucket

@@ -14,6 +14,7 @@ mode) drops the table's triggers, so they are installed again after every upgrad
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
 
 AUTHORIZATION = "authorization"
 # Everything the short path's authorization reads: the access token with its account,
@@ -47,3 +48,8 @@ def install_triggers(connection: Connection) -> None:
                     "END"
                 )
             )
+
+
+def current_epoch(session: Session) -> int:
+    """The epoch as this session's transaction sees it."""
+    return int(session.connection().exec_driver_sql(CURRENT_EPOCH).scalar_one())

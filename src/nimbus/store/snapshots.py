@@ -122,6 +122,7 @@ class Snapshot:
         self._cursor = cursor
         self._stable_results = stable_results
         self._kept: dict[Any, Any] | None = None
+        self._epoch: int | None = None
 
     def first(self, prepared: Prepared, **values: Any) -> dict[str, Any] | None:
         if prepared.stable:
@@ -164,10 +165,17 @@ class Snapshot:
             kept[key] = value
         return value
 
+    def epoch(self) -> int:
+        """The authorization epoch this snapshot reads at."""
+        self._epoch_results()
+        assert self._epoch is not None
+        return self._epoch
+
     def _epoch_results(self) -> dict[Any, Any]:
         if self._kept is None:
             self._cursor.execute(CURRENT_EPOCH)
-            self._kept = self._stable_results.at(self._cursor.fetchone()[0])
+            self._epoch = int(self._cursor.fetchone()[0])
+            self._kept = self._stable_results.at(self._epoch)
         return self._kept
 
     def entity(self, prepared: PreparedEntity[E], **values: Any) -> E | None:

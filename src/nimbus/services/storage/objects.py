@@ -40,6 +40,7 @@ from nimbus.services.storage.retention import set_object_retention
 from nimbus.services.storage.soft_delete import SOFT_DELETED_GENERATION
 from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
 from nimbus.store.db import Database
+from nimbus.store.epochs import current_epoch
 from nimbus.store.models import Bucket, StoredObject
 
 if TYPE_CHECKING:
@@ -124,14 +125,15 @@ class Objects:
     def _bucket_to_write(
         self, session: Session, caller: Caller, bucket: str, name: str, permission: str = _CREATE
     ) -> Bucket:
-        """The bucket, read in the write transaction, once the caller holds
+        """The bucket as the write transaction sees it, once the caller holds
         ``permission`` on it (or on the managed folder ``name`` is under). On the
-        embedded store the short path grants just before, which leaves the transaction
-        one read instead of the authorizer's several."""
-        if self.quick is not None and self.quick.bucket_for(caller, bucket, permission):
-            row = session.get(Bucket, bucket)
-            if row is not None:
-                return row
+        embedded store the short path decides just before; if the transaction finds the
+        authorization epoch where that decision was made, nothing the decision read
+        has changed (the bucket row included), and it stands as it is."""
+        if self.quick is not None:
+            granted = self.quick.bucket_at_epoch(caller, bucket, permission)
+            if granted is not None and current_epoch(session) == granted[1]:
+                return granted[0]
         _, row = authorized_under(session, self.authorizer, caller, bucket, name, permission)
         return row
 

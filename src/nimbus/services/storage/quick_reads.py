@@ -111,6 +111,15 @@ class QuickObjectReads:
         with self._snapshots.read() as snapshot:
             return self._authorized(snapshot, caller, bucket, permission)
 
+    def bucket_at_epoch(
+        self, caller: Caller, bucket: str, permission: str
+    ) -> tuple[Bucket, int] | None:
+        """``bucket_for``, with the authorization epoch it was decided at: a write
+        transaction that finds the epoch unchanged may take both as they are."""
+        with self._snapshots.read() as snapshot:
+            row = self._authorized(snapshot, caller, bucket, permission)
+            return None if row is None else (row, snapshot.epoch())
+
     def _readable_bucket(
         self,
         snapshot: Snapshot,
