@@ -261,6 +261,85 @@ def test_bad_multipart_requests_get_googles_errors_and_change_nothing(
     assert bucket.blob("wire/bad").download_as_bytes() == b"tail"
 
 
+def test_parts_are_listed_a_page_at_a_time(
+    server: NimbusServer, owner: Session, bucket: storage.Bucket
+) -> None:
+    url = f"{server.url}/{bucket.name}/wire/paged"
+    upload_id = _initiate(owner, url)
+    for number in (1, 2, 3):
+        _put_part(owner, url, upload_id, number, _data(number))
+
+    def page(**params: str) -> Any:
+        response = owner.get(url, params={"uploadId": upload_id, **params})
+        assert response.status_code == 200, response.text
+        return _parse(response.text)
+
+    first = page(**{"max-parts": "2"})
+    assert [p.findtext(f"{S3}PartNumber") for p in first.findall(f"{S3}Part")] == ["1", "2"]
+    assert first.findtext(f"{S3}IsTruncated") == "true"
+    assert first.findtext(f"{S3}MaxParts") == "2"
+    marker = first.findtext(f"{S3}NextPartNumberMarker")
+    assert marker == "2"
+    rest = page(**{"max-parts": "2", "part-number-marker": marker})
+    assert [p.findtext(f"{S3}PartNumber") for p in rest.findall(f"{S3}Part")] == ["3"]
+    assert rest.findtext(f"{S3}IsTruncated") == "false"
+    assert page(**{"max-parts": "5000"}).findtext(f"{S3}MaxParts") == "1000"
+    for bad in ({"max-parts": "two"}, {"max-parts": "0"}, {"part-number-marker": "-1"}):
+        response = owner.get(url, params={"uploadId": upload_id, **bad})
+        _xml_error(response, 400, "InvalidArgument")
+
+
+def test_uploads_are_listed_by_name_with_prefixes_and_pages(
+    server: NimbusServer, owner: Session, bucket: storage.Bucket
+) -> None:
+    base = f"{server.url}/{bucket.name}"
+    names = ["dir/one", "dir/two", "logs%/x", "top", "top", "zed"]
+    ids = [_initiate(owner, f"{base}/{name}") for name in names]
+    top = sorted(ids[3:5])
+
+    def listing(**params: str) -> Any:
+        response = owner.get(base, params={"uploads": "", **params})
+        assert response.status_code == 200, response.text
+        return _parse(response.text)
+
+    def keys(root: Any) -> list[str]:
+        return [u.findtext(f"{S3}Key") for u in root.findall(f"{S3}Upload")]
+
+    def prefixes(root: Any) -> list[str]:
+        return [p.findtext(f"{S3}Prefix") for p in root.findall(f"{S3}CommonPrefixes")]
+
+    everything = listing()
+    assert keys(everything) == ["dir/one", "dir/two", "logs%/x", "top", "top", "zed"]
+    assert [u.findtext(f"{S3}UploadId") for u in everything.findall(f"{S3}Upload")][3:5] == top
+    grouped = listing(delimiter="/")
+    assert keys(grouped) == ["top", "top", "zed"]
+    assert prefixes(grouped) == ["dir/", "logs%/"]
+    # A prefix is matched as it is: "%" is no wildcard.
+    assert keys(listing(prefix="logs%")) == ["logs%/x"]
+    assert keys(listing(prefix="l%")) == []
+
+    # One entry a page, walked to the end with the markers each page names.
+    walked: list[str] = []
+    markers: dict[str, str] = {}
+    while True:
+        root = listing(delimiter="/", **{"max-uploads": "1"}, **markers)
+        walked += keys(root) + prefixes(root)
+        if root.findtext(f"{S3}IsTruncated") != "true":
+            break
+        markers = {
+            "key-marker": root.findtext(f"{S3}NextKeyMarker"),
+            "upload-id-marker": root.findtext(f"{S3}NextUploadIdMarker") or "",
+        }
+    assert walked == ["dir/", "logs%/", "top", "top", "zed"]
+    after_first_top = listing(**{"key-marker": "top", "upload-id-marker": top[0]})
+    assert keys(after_first_top) == ["top", "zed"]
+    assert keys(listing(**{"key-marker": "top"})) == ["zed"]
+    encoded = listing(**{"encoding-type": "url"})
+    assert "logs%25/x" in keys(encoded)
+    response = owner.get(base, params={"uploads": "", "max-uploads": "none"})
+    _xml_error(response, 400, "InvalidArgument")
+
+
 def test_multipart_uploads_need_permission(
     server: NimbusServer, owner: Session, bucket: storage.Bucket
 ) -> None:

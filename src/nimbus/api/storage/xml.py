@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from nimbus.api.deps import call, cloud_of
-from nimbus.api.storage import xml_headers, xml_multipart, xml_resumable
+from nimbus.api.storage import xml_headers, xml_multipart, xml_multipart_listing, xml_resumable
 from nimbus.api.storage.customer_keys import request_key
 from nimbus.api.storage.media import media_response
 from nimbus.api.storage.params import READ_SCOPES, WRITE_SCOPES
@@ -149,7 +149,7 @@ async def _read(request: Request, bucket: str, name: str, *, head: bool) -> Resp
 async def get_object(bucket: str, name: str, request: Request) -> Response:
     """Read an object's bytes (``Range`` honoured), or list a multipart upload's parts."""
     if MULTIPART_UPLOAD in request.query_params:
-        return await xml_multipart.list_parts(request, bucket, name)
+        return await xml_multipart_listing.list_parts(request, bucket, name)
     return await _read(request, bucket, name, head=False)
 
 
@@ -162,7 +162,7 @@ async def list_objects(bucket: str, request: Request) -> Response:
     """The bucket's objects, a page at a time (``xml_listing``), or with ``uploads`` its
     multipart uploads in progress."""
     if "uploads" in request.query_params:
-        return await xml_multipart.list_uploads(request, bucket)
+        return await xml_multipart_listing.list_uploads(request, bucket)
     return await list_bucket(request, await xml_caller(request, READ_SCOPES), bucket)
 
 

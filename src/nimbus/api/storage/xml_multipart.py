@@ -5,8 +5,8 @@ S3-era tools drive them:
     PUT    /{bucket}/{object}?partNumber=N&uploadId=ID      a part → ETag
     POST   /{bucket}/{object}?uploadId=ID                   complete (CompleteMultipartUpload)
     DELETE /{bucket}/{object}?uploadId=ID                   abort → 204
-    GET    /{bucket}/{object}?uploadId=ID                   ListPartsResult
-    GET    /{bucket}?uploads                                ListMultipartUploadsResult
+    GET    /{bucket}/{object}?uploadId=ID                   ListPartsResult (xml_multipart_listing)
+    GET    /{bucket}?uploads                                ListMultipartUploadsResult (same)
 
 Documents use the S3 namespace, which the client looks ``UploadId`` up in.
 """
@@ -31,7 +31,6 @@ from nimbus.api.storage.writing import sealed
 from nimbus.api.storage.xml_auth import xml_caller
 from nimbus.blobs import Checksums, StoredBlob
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
-from nimbus.core.clock import rfc3339
 from nimbus.core.errors import InvalidArgument, PayloadTooLarge
 from nimbus.services.storage.customer_keys import Sealing
 from nimbus.services.storage.object_fields import ObjectSpec
@@ -46,7 +45,7 @@ class MalformedXML(InvalidArgument):
     """The request's XML is not a well-formed ``CompleteMultipartUpload``."""
 
 
-def _document(root: str, fields: list[tuple[str, str]], extra: str = "") -> Response:
+def xml_document(root: str, fields: list[tuple[str, str]], extra: str = "") -> Response:
     body = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in fields)
     text = (
         f"<?xml version='1.0' encoding='UTF-8'?><{root} xmlns=\"{_NAMESPACE}\">"
@@ -62,7 +61,7 @@ async def initiate(request: Request, bucket: str, name: str) -> Response:
     initiate = partial(cloud.multipart_uploads.initiate, key=request_key(request.headers))
     upload = await call(initiate, caller, bucket, name, resource)
     fields = [("Bucket", bucket), ("Key", name), ("UploadId", upload.upload_id)]
-    return _document("InitiateMultipartUploadResult", fields)
+    return xml_document("InitiateMultipartUploadResult", fields)
 
 
 async def upload_part(request: Request, bucket: str, name: str) -> Response:
@@ -106,7 +105,7 @@ async def complete(request: Request, bucket: str, name: str) -> Response:
     etag = f'"{xml_headers.xml_etag(row)}"'
     location = f"{base_url(request)}/{bucket}/{quote(name, safe='/~')}"
     fields = [("Location", location), ("Bucket", bucket), ("Key", name), ("ETag", etag)]
-    response = _document("CompleteMultipartUploadResult", fields)
+    response = xml_document("CompleteMultipartUploadResult", fields)
     response.headers.update(xml_headers.written(row))
     return response
 
@@ -116,46 +115,6 @@ async def abort(request: Request, bucket: str, name: str) -> Response:
     target = (bucket, name, request.query_params["uploadId"])
     await call(cloud_of(request).multipart_uploads.abort, caller, target)
     return Response(status_code=204)
-
-
-async def list_parts(request: Request, bucket: str, name: str) -> Response:
-    caller = await xml_caller(request, WRITE_SCOPES)
-    target = (bucket, name, request.query_params["uploadId"])
-    listing = await call(cloud_of(request).multipart_uploads.list_parts, caller, target)
-    parts = "".join(
-        "<Part>"
-        f"<PartNumber>{part.part_number}</PartNumber>"
-        f"<LastModified>{rfc3339(part.updated)}</LastModified>"
-        f"<ETag>{escape(part_etag(part.md5))}</ETag>"
-        f"<Size>{part.size}</Size>"
-        "</Part>"
-        for part in listing.parts
-    )
-    fields = [
-        ("Bucket", bucket),
-        ("Key", name),
-        ("UploadId", listing.upload.upload_id),
-        ("StorageClass", str(listing.upload.resource.get("storageClass", "STANDARD"))),
-        ("IsTruncated", "false"),
-    ]
-    return _document("ListPartsResult", fields, parts)
-
-
-async def list_uploads(request: Request, bucket: str) -> Response:
-    caller = await xml_caller(request, WRITE_SCOPES)
-    prefix = request.query_params.get("prefix", "")
-    rows = await call(cloud_of(request).multipart_uploads.list_uploads, caller, bucket, prefix)
-    uploads = "".join(
-        "<Upload>"
-        f"<Key>{escape(row.name)}</Key>"
-        f"<UploadId>{escape(row.upload_id)}</UploadId>"
-        f"<StorageClass>{escape(str(row.resource.get('storageClass', 'STANDARD')))}</StorageClass>"
-        f"<Initiated>{rfc3339(row.create_time)}</Initiated>"
-        "</Upload>"
-        for row in rows
-    )
-    fields = [("Bucket", bucket), ("Prefix", prefix), ("IsTruncated", "false")]
-    return _document("ListMultipartUploadsResult", fields, uploads)
 
 
 def _part_number(text: str | None) -> int:

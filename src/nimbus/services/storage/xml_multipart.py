@@ -171,7 +171,10 @@ class MultipartUploads:
         with self.db.read() as session:
             rows = session.scalars(
                 select(MultipartUpload)
-                .where(MultipartUpload.bucket == bucket, MultipartUpload.name.startswith(prefix))
+                .where(
+                    MultipartUpload.bucket == bucket,
+                    MultipartUpload.name.startswith(prefix, autoescape=True),
+                )
                 .order_by(MultipartUpload.name, MultipartUpload.create_time)
             )
             return list(rows)
