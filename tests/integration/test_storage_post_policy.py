@@ -3,7 +3,11 @@ posted as google-cloud-storage's system tests post them (test__signing.py)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import json
 import re
 from typing import Any
 
@@ -123,3 +127,65 @@ def test_metadata_status_and_redirect(
     assert redirected.status_code == 303, redirected.text
     location = redirected.headers["Location"]
     assert location.startswith(f"https://example.test/done?bucket={bucket.name}&key={NAME}")
+
+
+def _hmac_form(
+    bucket: storage.Bucket, access_id: str, secret: str, key: str, **fields: str
+) -> dict[str, str]:
+    """A V4 POST policy signed with an HMAC key, as S3-era tools make them (the Python
+    client signs forms with service-account keys only)."""
+    now = dt.datetime.now(dt.UTC)
+    date = now.strftime("%Y%m%d")
+    signed = {
+        "key": key,
+        "x-goog-algorithm": "GOOG4-HMAC-SHA256",
+        "x-goog-credential": f"{access_id}/{date}/auto/storage/goog4_request",
+        "x-goog-date": now.strftime("%Y%m%dT%H%M%SZ"),
+        **fields,
+    }
+    document = {
+        "expiration": (now + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "conditions": [{"bucket": bucket.name}, *({k: v} for k, v in signed.items())],
+    }
+    policy = base64.b64encode(json.dumps(document).encode()).decode()
+    signing_key = ("GOOG4" + secret).encode()
+    for part in (date, "auto", "storage", "goog4_request"):
+        signing_key = hmac.new(signing_key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(signing_key, policy.encode(), hashlib.sha256).hexdigest()
+    return signed | {"policy": policy, "x-goog-signature": signature}
+
+
+def test_a_form_signed_with_an_hmac_key_uploads_under_the_files_own_name(
+    server: NimbusServer, storage_client: storage.Client, bucket: storage.Bucket, signer: Signer
+) -> None:
+    metadata, secret = storage_client.create_hmac_key(service_account_email=signer.email)
+    form = _hmac_form(bucket, metadata.access_id, secret, "uploads/${filename}")
+    url = f"{server.url}/{bucket.name}"
+
+    response = httpx.post(url, data=form, files={"file": ("photo.png", PAYLOAD)})
+
+    assert response.status_code == 204, response.text
+    blob = bucket.get_blob("uploads/photo.png")
+    assert blob is not None and blob.download_as_bytes() == PAYLOAD
+    tampered = form | {"x-goog-signature": "00" * 32}
+    refused = httpx.post(url, data=tampered, files={"file": ("other.png", PAYLOAD)})
+    assert refused.status_code == 403 and "SignatureDoesNotMatch" in refused.text
+    unknown = _hmac_form(bucket, "GOOG1ENOSUCHKEY", secret, "x")
+    refused = httpx.post(url, data=unknown, files={"file": ("other.png", PAYLOAD)})
+    assert refused.status_code == 403 and "SignatureDoesNotMatch" in refused.text
+    assert [b.name for b in bucket.list_blobs()] == ["uploads/photo.png"]
+
+
+def test_a_forms_canned_acl_is_the_objects(
+    storage_client: storage.Client, bucket: storage.Bucket, signer: Signer
+) -> None:
+    public = _post(_policy(storage_client, bucket, signer, fields={"acl": "public-read"}))
+    assert public.status_code == 204, public.text
+    blob = bucket.blob(NAME)
+    blob.acl.reload()
+    assert "READER" in blob.acl.all().get_roles()
+
+    generation = bucket.get_blob(NAME).generation
+    wrong = _post(_policy(storage_client, bucket, signer, fields={"acl": "everyone-writes"}))
+    assert wrong.status_code == 400 and "InvalidArgument" in wrong.text, wrong.text
+    assert bucket.get_blob(NAME).generation == generation

@@ -440,3 +440,20 @@ def test_create_resumable_upload_session_then_put(bucket: storage.Bucket) -> Non
     response = httpx.put(session_url, content=b"hello")
     assert response.status_code == 200, response.text
     assert blob.download_as_bytes() == b"hello"
+
+
+def test_a_canned_acl_header_sets_the_new_objects_acl(
+    server: NimbusServer, owner: Session, bucket: storage.Bucket
+) -> None:
+    url = f"{server.url}/{bucket.name}/wire/canned"
+    put = owner.put(url, data=b"shared", headers={"x-goog-acl": "public-read"})
+    assert put.status_code == 200, put.text
+    assert httpx.get(url).content == b"shared"  # anyone may read it now
+    blob = bucket.blob("wire/canned")
+    blob.acl.reload()
+    assert "READER" in blob.acl.all().get_roles()
+
+    _xml_error(owner.put(url, data=b"x", headers={"x-goog-acl": "open"}), 400, "InvalidArgument")
+    upload = owner.post(f"{url}-multipart?uploads", headers={"x-goog-acl": "open"})
+    _xml_error(upload, 400, "InvalidArgument")
+    assert bucket.blob("wire/canned").download_as_bytes() == b"shared"

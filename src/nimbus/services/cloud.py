@@ -267,7 +267,7 @@ class Cloud:
             storage_sweeps=storage_sweeps(lifecycle, hard_deletes, uploads),
             hmac_keys=hmac_keys,
             signed_urls=SignedUrls(keys, hmac_keys, security_clock),
-            post_policies=PostPolicies(keys, blobs, security_clock),
+            post_policies=PostPolicies(keys, hmac_keys, blobs, security_clock),
             prices=prices,
             metering=metering,
             billing_accounts=BillingAccounts(db, authorizer, policies, clock),

@@ -28,13 +28,20 @@ def _malformed(why: str = "") -> InvalidArgument:
     return InvalidArgument(f"Malformed multipart body{': ' + why if why else ''}.")
 
 
-def _field_name(headers: dict[str, str]) -> str:
-    """The ``name`` of a form part's ``Content-Disposition: form-data; name="..."``."""
+def _disposition(headers: dict[str, str], parameter: str) -> str | None:
+    """A parameter of a form part's ``Content-Disposition: form-data; name="..."``."""
     for part in headers.get("content-disposition", "").split(";")[1:]:
         key, _, value = part.strip().partition("=")
-        if key.lower() == "name":
-            return value.strip('"').lower()
-    raise _malformed("a form field has no name")
+        if key.lower() == parameter:
+            return value.strip('"')
+    return None
+
+
+def _field_name(headers: dict[str, str]) -> str:
+    name = _disposition(headers, "name")
+    if name is None:
+        raise _malformed("a form field has no name")
+    return name.lower()
 
 
 class MultipartReader:
@@ -45,6 +52,8 @@ class MultipartReader:
         # A part ends at a line break followed by the boundary.
         self._delimiter = b"\n" + self._dash_boundary
         self._exhausted = False
+        # The file's own name, as the form's file part gives it (``form``).
+        self.filename: str | None = None
 
     async def _fill(self) -> bool:
         if self._exhausted:
@@ -100,8 +109,10 @@ class MultipartReader:
         self._buffer = self._buffer[index + len(self._dash_boundary) :]
         fields: dict[str, str] = {}
         while not (await self._line()).startswith(b"--"):
-            name = _field_name(await self._headers())
+            headers = await self._headers()
+            name = _field_name(headers)
             if name == file_field:
+                self.filename = _disposition(headers, "filename")
                 return fields
             value = await self._part_end(MAX_METADATA_BYTES)
             fields[name] = value.decode("utf-8", errors="replace")

@@ -11,6 +11,7 @@ from nimbus.api.storage.media import headers_of
 from nimbus.api.storage.views import object_etag
 from nimbus.api.storage.writing import declared_hashes
 from nimbus.core.errors import InvalidArgument
+from nimbus.services.storage.acl import predefined
 from nimbus.services.storage.errors import BadDigest
 from nimbus.services.storage.object_fields import ObjectSpec, typed_upload
 from nimbus.services.storage.preconditions import Preconditions
@@ -26,6 +27,15 @@ _FIELDS = {
     "content-language": "contentLanguage",
     "x-goog-storage-class": "storageClass",
     "x-goog-custom-time": "customTime",
+}
+# The XML API's canned ACLs (``x-goog-acl``, a form's ``acl``) by their JSON API names.
+_CANNED_ACLS = {
+    "private": "private",
+    "project-private": "projectPrivate",
+    "bucket-owner-read": "bucketOwnerRead",
+    "bucket-owner-full-control": "bucketOwnerFullControl",
+    "public-read": "publicRead",
+    "authenticated-read": "authenticatedRead",
 }
 # What a write answers with: the new generation's identity and checksums.
 _WRITE_ANSWER = (
@@ -59,7 +69,17 @@ def object_resource(headers: Mapping[str, str]) -> dict[str, Any]:
     }
     if metadata:
         resource["metadata"] = metadata
+    if headers.get("x-goog-acl"):
+        resource["acl"] = canned_acl(headers["x-goog-acl"])
     return typed_upload(resource)
+
+
+def canned_acl(name: str) -> list[dict[str, str]]:
+    """A canned ACL's entries; the object's owner and project are filled in on write."""
+    json_name = _CANNED_ACLS.get(name)
+    if json_name is None:
+        raise InvalidArgument(f"Invalid canned ACL '{name}'.")
+    return predefined(json_name)
 
 
 def declared_checksums(headers: Mapping[str, str]) -> dict[str, str]:

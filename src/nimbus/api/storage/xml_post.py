@@ -23,6 +23,8 @@ from nimbus.services.storage.preconditions import Preconditions
 from nimbus.store.models import StoredObject
 
 FORM = "multipart/form-data"
+# In a form's key, the name of the file the browser sends.
+FILENAME = "${filename}"
 
 
 async def post_form(bucket: str, request: Request) -> Response:
@@ -33,11 +35,15 @@ async def post_form(bucket: str, request: Request) -> Response:
     reader = MultipartReader(request.stream(), boundary_of(content_type))
     form = await reader.form("file")
     signed = await call(cloud.post_policies.authenticate, bucket, form)
-    name = form["key"]
+    # The policy's conditions hold for the key as sent; the name has the file's own.
+    name = form["key"].replace(FILENAME, reader.filename or "")
     await call(cloud.objects.authorize_write, signed.caller, bucket, name)
+    resource = xml_headers.object_resource(form)
+    if form.get("acl"):
+        resource["acl"] = xml_headers.canned_acl(form["acl"])
     content = await store_content(cloud, reader.media())
     await call(cloud.post_policies.accept_size, signed, content)
-    spec = ObjectSpec.from_resource(xml_headers.object_resource(form))
+    spec = ObjectSpec.from_resource(resource)
     _, row = await call(
         cloud.objects.insert, signed.caller, bucket, name, content, spec, Preconditions()
     )

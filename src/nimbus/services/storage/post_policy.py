@@ -1,7 +1,9 @@
 """V4 POST policy uploads: an HTML form whose ``policy`` field, a base64 JSON document
-of ``expiration`` and ``conditions``, is signed (``GOOG4-RSA-SHA256``) by a service
-account. The form's other fields must meet every condition; the upload then acts as
-that account, which still needs IAM permission to create the object.
+of ``expiration`` and ``conditions``, is signed by a service account, with one of its
+keys (``GOOG4-RSA-SHA256``) or HMAC keys (``GOOG4-HMAC-SHA256``). The form's other
+fields must meet every condition; the upload then acts as that account, which still
+needs IAM permission to create the object. A key may hold ``${filename}``, the name
+of the file the browser sends.
 
     {"key": "a.txt"}                      the field equals the value
     ["eq", "$key", "a.txt"]               the same
@@ -14,6 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +30,13 @@ from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.storage.errors import PolicyConditionFailed, SignatureDoesNotMatch
 from nimbus.services.storage.generations import Content
-from nimbus.services.storage.signatures import RSA, split_credential
+from nimbus.services.storage.signatures import (
+    HMAC,
+    RSA,
+    HmacSecrets,
+    hmac_signing_key,
+    split_credential,
+)
 from nimbus.services.storage.signed_requests import Certificates, rsa_signed
 
 _SIGNED = ("key", "policy", "x-goog-algorithm", "x-goog-credential", "x-goog-date")
@@ -38,6 +48,7 @@ _KNOWN = frozenset(
         *_SIGNED,
         "x-goog-signature",
         "bucket",
+        "acl",
         "success_action_status",
         "success_action_redirect",
         "cache-control",
@@ -70,8 +81,11 @@ class SignedForm:
 
 
 class PostPolicies:
-    def __init__(self, keys: Certificates, blobs: BlobStore, clock: Clock) -> None:
+    def __init__(
+        self, keys: Certificates, hmac_keys: HmacSecrets, blobs: BlobStore, clock: Clock
+    ) -> None:
         self.keys = keys
+        self.hmac_keys = hmac_keys
         self.blobs = blobs
         self.clock = clock
 
@@ -101,14 +115,17 @@ class PostPolicies:
             raise
 
     def _signer(self, form: Mapping[str, str]) -> str:
-        if form["x-goog-algorithm"] != RSA:
-            raise InvalidArgument(f"Unsupported x-goog-algorithm '{form['x-goog-algorithm']}'.")
+        """The service account that signed the policy: with one of its keys
+        (``GOOG4-RSA-SHA256``) or one of its HMAC keys (``GOOG4-HMAC-SHA256``)."""
+        algorithm = form["x-goog-algorithm"]
+        if algorithm not in (RSA, HMAC):
+            raise InvalidArgument(f"Unsupported x-goog-algorithm '{algorithm}'.")
         credential = split_credential(form["x-goog-credential"])
         if credential is None:
             raise InvalidArgument(
                 "x-goog-credential must be ID/DATE/LOCATION/storage/goog4_request."
             )
-        email, _, parts = credential
+        signer, _, parts = credential
         try:
             dt.datetime.strptime(form["x-goog-date"], _DATE_FORMAT)
             signature = bytes.fromhex(form["x-goog-signature"])
@@ -116,12 +133,27 @@ class PostPolicies:
             raise InvalidArgument("Malformed x-goog-date or x-goog-signature.") from exc
         if parts[0] != form["x-goog-date"][:8]:
             raise InvalidArgument("The date of x-goog-credential is not that of x-goog-date.")
-        if not rsa_signed(self.keys, email, signature, [form["policy"]]):
+        if algorithm == RSA:
+            email = signer if rsa_signed(self.keys, signer, signature, [form["policy"]]) else None
+        else:
+            email = self._hmac_signer(signer, parts, signature, form["policy"])
+        if email is None:
             raise SignatureDoesNotMatch(
                 "The request signature we calculated does not match the signature you "
                 "provided. Check your Google secret key and signing method."
             )
         return email
+
+    def _hmac_signer(
+        self, access_id: str, scope: list[str], signature: bytes, policy: str
+    ) -> str | None:
+        """The HMAC key's account if the policy is signed with its secret."""
+        secret = self.hmac_keys.signing_secret(access_id)
+        if secret is None:
+            return None
+        key = hmac_signing_key(secret.secret, scope[0], scope[1])
+        expected = hmac.new(key, policy.encode(), hashlib.sha256).digest()
+        return secret.service_account_email if hmac.compare_digest(expected, signature) else None
 
 
 def _check_fields(form: Mapping[str, str]) -> None:
