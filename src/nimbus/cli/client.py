@@ -82,10 +82,11 @@ class Api:
         *,
         params: dict[str, Any] | None = None,
         body: Json | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Json:
-        response = self._send(method, path, params, body, fresh=False)
+        response = self._send(method, path, params, body, fresh=False, extra=headers)
         if response.status_code == 401 and self.tokens is not None:
-            response = self._send(method, path, params, body, fresh=True)
+            response = self._send(method, path, params, body, fresh=True, extra=headers)
         if response.status_code >= 400:
             raise _error(response)
         if not response.content:

@@ -14,6 +14,12 @@ from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.flags import key_values
 from nimbus.cli.storage import downloads, listing, plan
+from nimbus.cli.storage.customer_keys import (
+    DecryptionKeys,
+    EncryptionKey,
+    ReadingEncryptionKey,
+    keys_from_flags,
+)
 from nimbus.cli.storage.endpoints import Options
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.progress import say
@@ -40,13 +46,18 @@ _RANGE = re.compile(r"^(\d+-\d*|-\d+)$")
 
 
 def _options(
-    content_type: str | None, cache_control: str | None, metadata: str | None, no_clobber: bool
+    content_type: str | None,
+    cache_control: str | None,
+    metadata: str | None,
+    no_clobber: bool,
+    keys: tuple[str | None, str | None],
 ) -> Options:
     return Options(
         content_type=content_type,
         cache_control=cache_control,
         custom_metadata=key_values(metadata, "--custom-metadata"),
         no_clobber=no_clobber,
+        keys=keys_from_flags(*keys),
     )
 
 
@@ -64,10 +75,13 @@ def cp(
     content_type: ContentType = None,
     cache_control: CacheControl = None,
     custom_metadata: CustomMetadata = None,
+    encryption_key: EncryptionKey = None,
+    decryption_keys: DecryptionKeys = None,
 ) -> None:
     """Copy files to, from and between buckets ('-' is standard input or output)."""
     sources, destination = _split(urls)
-    options = _options(content_type, cache_control, custom_metadata, no_clobber)
+    keys = (encryption_key, decryption_keys)
+    options = _options(content_type, cache_control, custom_metadata, no_clobber, keys)
     context = context_of(ctx)
     with context.api() as api:
         jobs = plan.plan(api, sources, destination, recursive=recursive)
@@ -80,12 +94,15 @@ def mv(
     no_clobber: NoClobber = False,
     content_type: ContentType = None,
     cache_control: CacheControl = None,
+    encryption_key: EncryptionKey = None,
+    decryption_keys: DecryptionKeys = None,
 ) -> None:
     """Move files and objects: copy them, then remove the sources."""
     sources, destination = _split(urls)
     if plan.STDIO in urls:
         raise CliError("mv cannot move standard input or output (-): use cp.")
-    options = _options(content_type, cache_control, None, no_clobber)
+    keys = (encryption_key, decryption_keys)
+    options = _options(content_type, cache_control, None, no_clobber, keys)
     context = context_of(ctx)
     with context.api() as api:
         jobs = plan.plan(api, sources, destination, recursive=True)
@@ -152,10 +169,13 @@ def cat(
         str | None,
         typer.Option("--range", "-r", help="Bytes START-END, START- or -LAST_N only."),
     ] = None,
+    encryption_key: ReadingEncryptionKey = None,
+    decryption_keys: DecryptionKeys = None,
 ) -> None:
     """Print objects' contents on standard output."""
     if byte_range is not None and not _RANGE.match(byte_range):
         raise CliError(f"argument --range: [{byte_range}] is not START-END, START- or -N.")
+    keys = keys_from_flags(encryption_key, decryption_keys)
     parsed = [parse(url) for url in urls]
     context = context_of(ctx)
     with context.api() as api:
@@ -166,4 +186,5 @@ def cat(
             if not found:
                 raise listing.no_match([str(url)])
             for entry in found:
-                downloads.download(api, entry, sys.stdout.buffer, byte_range=byte_range)
+                key = keys.for_object(entry.resource, entry.url())
+                downloads.download(api, entry, sys.stdout.buffer, byte_range=byte_range, key=key)

@@ -13,6 +13,7 @@ from typing import IO
 from nimbus.cli.client import Api
 from nimbus.cli.failures import CliError
 from nimbus.cli.storage.checksums import Crc32c, declared_crc32c, verify
+from nimbus.cli.storage.customer_keys import CustomerKey
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.progress import Progress
 from nimbus.cli.storage.urls import download_path
@@ -20,7 +21,9 @@ from nimbus.cli.storage.urls import download_path
 READ_SIZE = 1024 * 1024
 
 
-def download_file(api: Api, entry: Entry, path: Path, progress: Progress) -> None:
+def download_file(
+    api: Api, entry: Entry, path: Path, progress: Progress, key: CustomerKey | None = None
+) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -28,7 +31,7 @@ def download_file(api: Api, entry: Entry, path: Path, progress: Progress) -> Non
     temporary = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.nimbus-tmp")
     try:
         with temporary.open("wb") as handle:
-            download(api, entry, handle, progress)
+            download(api, entry, handle, progress, key=key)
         temporary.replace(path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
@@ -44,12 +47,16 @@ def download(
     out: IO[bytes],
     progress: Progress | None = None,
     byte_range: str | None = None,
+    key: CustomerKey | None = None,
 ) -> None:
-    """Write the object's stored bytes to ``out``; a whole object is verified at its end."""
+    """Write the object's bytes to ``out``; a whole object is verified at its end (an
+    encrypted one too: ``x-goog-hash`` is the plaintext's). ``key`` decrypts it."""
     params = {"alt": "media"}
     if entry.generation is not None:
         params["generation"] = entry.generation
-    headers = {"Range": f"bytes={byte_range}"} if byte_range else None
+    headers = {"Range": f"bytes={byte_range}"} if byte_range else {}
+    if key is not None:
+        headers.update(key.headers())
     crc = Crc32c()
     path = download_path(entry.bucket, entry.name)
     with api.stream("GET", path, params=params, headers=headers) as response:

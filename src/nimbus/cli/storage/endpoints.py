@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nimbus.cli.storage.customer_keys import Keys
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.urls import CloudUrl
 
@@ -37,6 +38,7 @@ class Options:
     cache_control: str | None = None
     custom_metadata: dict[str, str] = field(default_factory=dict)
     no_clobber: bool = False
+    keys: Keys = field(default_factory=Keys)
 
 
 @dataclass(frozen=True)

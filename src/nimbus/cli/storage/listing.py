@@ -109,10 +109,18 @@ def objects_under(api: Api, entries: Iterable[Entry], *, versions: bool = False)
             yield entry
 
 
-def get_object(api: Api, url: CloudUrl, *, missing_ok: bool = False) -> Json | None:
+def get_object(
+    api: Api,
+    url: CloudUrl,
+    *,
+    missing_ok: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Json | None:
+    """The object's metadata; ``headers`` may carry its key (then its checksums show)."""
     params = {"generation": str(url.generation)} if url.generation is not None else None
     try:
-        return api.get(object_path(url.bucket, url.name), params)
+        path = object_path(url.bucket, url.name)
+        return api.request("GET", path, params=params, headers=headers)
     except ApiError as exc:
         if exc.code == 404 and missing_ok:
             return None

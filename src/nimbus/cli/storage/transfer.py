@@ -15,6 +15,7 @@ from urllib.parse import quote
 from nimbus.cli.client import Api, ApiError, Json
 from nimbus.cli.failures import CliError
 from nimbus.cli.storage import downloads, uploads
+from nimbus.cli.storage.customer_keys import CustomerKey
 from nimbus.cli.storage.endpoints import Job, LocalFile, Options, Skipped, Stdio, describe
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.progress import Progress
@@ -27,6 +28,9 @@ T = TypeVar("T")
 def copy_all(
     api: Api, jobs: Sequence[Job], options: Options, *, quiet: bool, move: bool = False
 ) -> None:
+    for job in jobs:  # every object's key is found before any byte moves
+        if isinstance(job.source, Entry):
+            options.keys.for_object(job.source.resource, job.source.url())
     sizes = [job.size for job in jobs]
     total = sum(s for s in sizes if s is not None) if None not in sizes else None
     streaming = any(isinstance(end, Stdio) for job in jobs for end in (job.source, job.target))
@@ -109,12 +113,13 @@ def _transfer(api: Api, job: Job, options: Options, progress: Progress) -> None:
         else:
             rewrite(api, source, target, options, progress)
     elif isinstance(source, Entry):
+        key = options.keys.for_object(source.resource, source.url())
         if isinstance(target, Stdio):
-            downloads.download(api, source, sys.stdout.buffer, progress)
+            downloads.download(api, source, sys.stdout.buffer, progress, key=key)
         else:
             if options.no_clobber and target.path.exists():
                 raise Skipped()
-            downloads.download_file(api, source, target.path, progress)
+            downloads.download_file(api, source, target.path, progress, key)
     else:
         raise CliError(f"Cannot copy {describe(source)} to {describe(target)}.")
 
@@ -122,7 +127,8 @@ def _transfer(api: Api, job: Job, options: Options, progress: Progress) -> None:
 def rewrite(
     api: Api, source: Entry, target: CloudUrl, options: Options, progress: Progress
 ) -> Json:
-    """A server-side copy, in as many calls as the server wants."""
+    """A server-side copy, in as many calls as the server wants: the source read with
+    its key, the copy written under ``--encryption-key`` (or Google's keys)."""
     path = (
         f"{object_path(source.bucket, source.name)}/rewriteTo/b/{target.bucket}"
         f"/o/{quote(target.name, safe='')}"
@@ -139,9 +145,10 @@ def rewrite(
         body["cacheControl"] = options.cache_control
     if options.custom_metadata:
         body["metadata"] = dict(options.custom_metadata)
+    headers = _rewrite_keys(options.keys.for_object(source.resource, source.url()), options)
     done = 0
     while True:
-        answer = api.request("POST", path, params=params, body=body)
+        answer = api.request("POST", path, params=params, body=body, headers=headers)
         rewritten = int(answer.get("totalBytesRewritten") or 0)
         progress.advance(rewritten - done)
         done = rewritten
@@ -151,6 +158,13 @@ def rewrite(
         if not token:
             raise CliError(f"The copy to {target} stopped without a rewrite token.")
         params["rewriteToken"] = str(token)
+
+
+def _rewrite_keys(source: CustomerKey | None, options: Options) -> dict[str, str]:
+    headers = source.headers(source=True) if source else {}
+    if options.keys.encryption:
+        headers.update(options.keys.encryption.headers())
+    return headers
 
 
 def remove_source(api: Api, job: Job) -> None:

@@ -69,6 +69,12 @@ def _metadata(target: CloudUrl, options: Options, guessed: str | None) -> Json:
     return metadata
 
 
+def _key(options: Options) -> dict[str, str]:
+    """The encryption key's headers, on every request of an upload (each chunk too)."""
+    key = options.keys.encryption
+    return key.headers() if key else {}
+
+
 def _conditions(options: Options) -> dict[str, str]:
     return {"ifGenerationMatch": "0"} if options.no_clobber else {}
 
@@ -93,7 +99,7 @@ def _simple(
         "POST",
         upload_path(target.bucket),
         params={"uploadType": "multipart", **_conditions(options)},
-        headers={"Content-Type": f'multipart/related; boundary="{boundary}"'},
+        headers={"Content-Type": f'multipart/related; boundary="{boundary}"', **_key(options)},
         content=body,
     )
     progress.advance(len(data))
@@ -118,7 +124,7 @@ def _resumable(
         "POST",
         upload_path(target.bucket),
         params={"uploadType": "resumable", **_conditions(options)},
-        headers={**headers, "Content-Type": "application/json; charset=UTF-8"},
+        headers={**headers, **_key(options), "Content-Type": "application/json; charset=UTF-8"},
         content=json.dumps(metadata).encode(),
     )
     session = started.headers.get("location")
@@ -129,7 +135,7 @@ def _resumable(
         for offset, data, last in _chunks(handle, size, head, progress):
             crc.update(data)
             total = str(size) if size is not None else str(offset + len(data)) if last else "*"
-            finished = _send_chunk(api, session, offset, data, total, progress)
+            finished = _send_chunk(api, session, offset, data, total, progress, _key(options))
             if finished is not None:
                 return _checked(api, target, finished, crc)
     except BaseException:
@@ -174,7 +180,13 @@ def _read(handle: IO[bytes], count: int) -> bytes:
 
 
 def _send_chunk(
-    api: Api, session: str, offset: int, data: bytes, total: str, progress: Progress
+    api: Api,
+    session: str,
+    offset: int,
+    data: bytes,
+    total: str,
+    progress: Progress,
+    key: dict[str, str],
 ) -> Json | None:
     """Send one chunk until the server holds all of it: the object once the last is in.
 
@@ -190,14 +202,13 @@ def _send_chunk(
         content_range = f"bytes {sent}-{end - 1}/{total}" if piece else f"bytes */{total}"
         before = sent
         try:
-            response = api.send(
-                "PUT", session, headers={"Content-Range": content_range}, content=piece, ok=(308,)
-            )
+            headers = {"Content-Range": content_range, **key}
+            response = api.send("PUT", session, headers=headers, content=piece, ok=(308,))
         except (Unreachable, ApiError) as exc:
             if not _transient(exc) or stalls == ATTEMPTS - 1:
                 raise
             stalls += 1
-            sent = max(sent, min(_persisted_now(api, session, total), end))
+            sent = max(sent, min(_persisted_now(api, session, total, key), end))
             progress.advance(sent - before)
             continue
         if response.status_code != 308:
@@ -215,10 +226,9 @@ def _transient(exc: CliError) -> bool:
     return isinstance(exc, Unreachable) or (isinstance(exc, ApiError) and exc.code in _TRANSIENT)
 
 
-def _persisted_now(api: Api, session: str, total: str) -> int:
-    response = api.send(
-        "PUT", session, headers={"Content-Range": f"bytes */{total}"}, content=b"", ok=(308,)
-    )
+def _persisted_now(api: Api, session: str, total: str, key: dict[str, str]) -> int:
+    headers = {"Content-Range": f"bytes */{total}", **key}
+    response = api.send("PUT", session, headers=headers, content=b"", ok=(308,))
     return _persisted(response.headers.get("range"))
 
 

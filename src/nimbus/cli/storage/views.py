@@ -95,6 +95,7 @@ def bucket_view(bucket: Json) -> dict[str, Any]:
 
 
 def object_view(item: Json) -> dict[str, Any]:
+    encryption = item.get("customerEncryption") or {}
     return _present(
         {
             "bucket": item.get("bucket"),
@@ -116,6 +117,8 @@ def object_view(item: Json) -> dict[str, Any]:
             "custom_fields": item.get("metadata") or None,
             "crc32c_hash": item.get("crc32c"),
             "md5_hash": item.get("md5Hash"),
+            "encryption_algorithm": encryption.get("encryptionAlgorithm"),
+            "decryption_key_hash_sha256": encryption.get("keySha256"),
             "etag": item.get("etag"),
             "generation": item.get("generation"),
             "metageneration": _int(item.get("metageneration")),
@@ -145,6 +148,8 @@ _OBJECT_TITLES = (
     ("custom_fields", "Additional Properties"),
     ("crc32c_hash", "Hash (CRC32C)"),
     ("md5_hash", "Hash (MD5)"),
+    ("encryption_algorithm", "Encryption Algorithm"),
+    ("decryption_key_hash_sha256", "Encryption Key SHA256"),
     ("etag", "ETag"),
     ("generation", "Generation"),
     ("metageneration", "Metageneration"),
