@@ -41,6 +41,27 @@ def cloud(tmp_path: Path, clock: MovableClock) -> Iterator[Cloud]:
     built.close()
 
 
+def _grant_for_an_hour(
+    cloud: Cloud, clock: MovableClock, project: str, member: Caller, role: str
+) -> None:
+    """``role`` on the project for ``member``, under a condition that ends in an hour."""
+    owner = owner_of(cloud)
+    end = clock.now() + dt.timedelta(hours=1)
+    policy = cloud.projects.get_iam_policy(owner, project, 3)
+    bindings = [b.dump() for b in policy.bindings or []] + [
+        {
+            "role": role,
+            "members": [member.principal],
+            "condition": {
+                "title": "for an hour",
+                "expression": f'request.time < timestamp("{end.isoformat()}")',
+            },
+        }
+    ]
+    new = Policy.model_validate({"version": 3, "bindings": bindings, "etag": policy.etag})
+    cloud.projects.set_iam_policy(owner, project, new, None)
+
+
 def test_access_tokens_expire_after_an_hour(cloud: Cloud, clock: MovableClock) -> None:
     owner = owner_of(cloud)
     with cloud.db.write() as session:
@@ -58,20 +79,7 @@ def test_time_bound_condition_grants_until_its_end(cloud: Cloud, clock: MovableC
     owner = owner_of(cloud)
     cloud.projects.create(owner, ProjectSpec("cond-project"))
     guest = Caller(principal="user:guest@example.com")
-    end = clock.now() + dt.timedelta(hours=1)
-    policy = cloud.projects.get_iam_policy(owner, "cond-project", 3)
-    bindings = [b.dump() for b in policy.bindings or []] + [
-        {
-            "role": "roles/viewer",
-            "members": [guest.principal],
-            "condition": {
-                "title": "for an hour",
-                "expression": f'request.time < timestamp("{end.isoformat()}")',
-            },
-        }
-    ]
-    new = Policy.model_validate({"version": 3, "bindings": bindings, "etag": policy.etag})
-    cloud.projects.set_iam_policy(owner, "cond-project", new, None)
+    _grant_for_an_hour(cloud, clock, "cond-project", guest, "roles/viewer")
     assert cloud.projects.get(guest, "cond-project").project_id == "cond-project"
     clock.advance(hours=2)
     with pytest.raises(PermissionDenied):
@@ -105,20 +113,7 @@ def test_the_short_path_does_not_keep_a_decision_made_on_the_time(
     cloud.projects.create(owner, ProjectSpec("cond-storage"))
     cloud.buckets.insert(owner, "cond-storage", {"name": "cond-bucket"})
     guest = Caller(principal="user:guest@example.com")
-    end = clock.now() + dt.timedelta(hours=1)
-    policy = cloud.projects.get_iam_policy(owner, "cond-storage", 3)
-    bindings = [b.dump() for b in policy.bindings or []] + [
-        {
-            "role": "roles/storage.objectViewer",
-            "members": [guest.principal],
-            "condition": {
-                "title": "for an hour",
-                "expression": f'request.time < timestamp("{end.isoformat()}")',
-            },
-        }
-    ]
-    new = Policy.model_validate({"version": 3, "bindings": bindings, "etag": policy.etag})
-    cloud.projects.set_iam_policy(owner, "cond-storage", new, None)
+    _grant_for_an_hour(cloud, clock, "cond-storage", guest, "roles/storage.objectViewer")
     reads = cloud.quick_object_reads
     assert reads is not None
     for _ in range(2):  # The second asks again at the same epoch.
