@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import google.auth.transport.requests
+import httpx
 import pytest
 from google.api_core import exceptions
 from google.cloud import storage
@@ -239,3 +241,51 @@ def test_a_folder_policy_grants_access_under_it_only(
     with pytest.raises(exceptions.Forbidden):
         theirs.blob("a/x").download_as_bytes()
     reader.close()  # type: ignore[no-untyped-call]
+
+
+def test_a_folder_grant_covers_copies_moves_restores_and_xml_uploads_under_it(
+    server: NimbusServer,
+    owner: Session,
+    project: str,
+    storage_client: storage.Client,
+    uniform: storage.Bucket,
+) -> None:
+    for name in ("work/a", "work/c", "other/x"):
+        uniform.blob(name).upload_from_string(name.encode())
+    _create(storage_client, uniform, "work/")
+    info = make_account_key(server, owner, project)
+    creds = service_account.Credentials.from_service_account_info(info, scopes=[CLOUD_PLATFORM])
+    worker = storage.Client(
+        project=project, credentials=creds, client_options={"api_endpoint": server.url}
+    )
+    member = f"serviceAccount:{info['client_email']}"
+    admin = [{"role": "roles/storage.objectAdmin", "members": [member]}]
+    storage_client._put_resource(f"{_folders(uniform)}/work%2F/iam", {"bindings": admin})
+    theirs = worker.bucket(uniform.name)
+    objects = f"/b/{uniform.name}/o"
+
+    theirs.copy_blob(theirs.blob("work/a"), theirs, "work/copy")
+    with pytest.raises(exceptions.Forbidden):
+        theirs.copy_blob(theirs.blob("work/a"), theirs, "other/copy")
+    worker._post_resource(f"{objects}/work%2Fa/moveTo/o/work%2Fmoved", None)
+    with pytest.raises(exceptions.Forbidden):
+        worker._post_resource(f"{objects}/work%2Fmoved/moveTo/o/other%2Fmoved", None)
+    with pytest.raises(exceptions.Forbidden):
+        worker._post_resource(f"{objects}/other%2Fx/moveTo/o/work%2Fx", None)
+
+    generation = uniform.get_blob("work/c").generation
+    theirs.blob("work/c").delete()
+    restored = worker._post_resource(
+        f"{objects}/work%2Fc/restore", None, query_params={"generation": generation}
+    )
+    assert restored["name"] == "work/c"
+
+    creds.refresh(google.auth.transport.requests.Request())
+    bearer = {"Authorization": f"Bearer {creds.token}"}
+    started = httpx.post(f"{server.url}/{uniform.name}/work/big?uploads", headers=bearer)
+    assert started.status_code == 200, started.text
+    refused = httpx.post(f"{server.url}/{uniform.name}/other/big?uploads", headers=bearer)
+    assert refused.status_code == 403, refused.text
+
+    names = sorted(b.name for b in uniform.list_blobs())
+    assert names == ["other/x", "work/c", "work/copy", "work/moved"]

@@ -15,10 +15,10 @@ from nimbus.blobs import BlobStore
 from nimbus.core.clock import rfc3339_micros
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
-from nimbus.services.storage.access import authorized_bucket, bucket_target
 from nimbus.services.storage.content import read_bytes, write_content
 from nimbus.services.storage.customer_keys import CustomerKey, Sealing, unlock
 from nimbus.services.storage.errors import NoSuchKey
+from nimbus.services.storage.folder_access import authorized_under
 from nimbus.services.storage.generations import (
     Content,
     commit_generation,
@@ -241,14 +241,17 @@ class Composition:
             raise InvalidArgument("The source and destination object names must be different.")
         objects = self.objects
         with objects.db.write() as session:
-            project, bucket_row = authorized_bucket(
-                session, objects.authorizer, caller, bucket, "storage.objects.move"
-            )
-            target = bucket_target(project, bucket_row)
-            objects.authorizer.check(session, caller, "storage.objects.create", target)
+            # Each permission on its own name: a managed folder's grant counts for both.
+            def require(name: str, permission: str) -> Bucket:
+                return authorized_under(
+                    session, objects.authorizer, caller, bucket, name, permission
+                )[1]
+
+            bucket_row = require(source, "storage.objects.move")
+            require(destination, "storage.objects.create")
             previous = live_generation(session, bucket, destination)
             if previous is not None:
-                objects.authorizer.check(session, caller, "storage.objects.delete", target)
+                require(destination, "storage.objects.delete")
             row = find_generation(session, bucket, source, None, for_update=True)
             source_preconditions.check(row.generation, row.metageneration)
             now = objects.clock.now()

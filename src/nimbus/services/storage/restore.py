@@ -12,9 +12,9 @@ from typing import Any
 from nimbus.blobs import BlobStore
 from nimbus.core.clock import rfc3339_micros
 from nimbus.services.caller import Caller
-from nimbus.services.storage.access import authorized_bucket
 from nimbus.services.storage.acl import require_fine_grained
 from nimbus.services.storage.customer_keys import Sealing
+from nimbus.services.storage.folder_access import authorized_under
 from nimbus.services.storage.generations import Content
 from nimbus.services.storage.object_contexts import as_request
 from nimbus.services.storage.object_fields import ObjectSpec
@@ -40,8 +40,8 @@ class Restores:
     ) -> tuple[Bucket, StoredObject]:
         objects = self.objects
         with objects.db.read() as session:
-            _, bucket_row = authorized_bucket(
-                session, objects.authorizer, caller, bucket, "storage.objects.restore"
+            _, bucket_row = authorized_under(
+                session, objects.authorizer, caller, bucket, name, "storage.objects.restore"
             )
             row = find_generation(session, bucket, name, generation, soft_deleted=True)
             if copy_source_acl:

@@ -28,6 +28,7 @@ from nimbus.services.storage.composition import MAX_COMPONENTS
 from nimbus.services.storage.content import write_content
 from nimbus.services.storage.customer_keys import CustomerKey, Sealing, crypt_chunks, unlock
 from nimbus.services.storage.errors import BadDigest
+from nimbus.services.storage.folder_access import authorized_under
 from nimbus.services.storage.generations import Content
 from nimbus.services.storage.names import validate_object_name
 from nimbus.services.storage.object_fields import ObjectSpec
@@ -80,7 +81,10 @@ class MultipartUploads:
         if name is not None:
             validate_object_name(name)
         with self.db.read() as session:
-            authorized_bucket(session, self.objects.authorizer, caller, bucket, permission)
+            if name is None:
+                authorized_bucket(session, self.objects.authorizer, caller, bucket, permission)
+            else:  # a managed folder's grant counts for the objects under it
+                authorized_under(session, self.objects.authorizer, caller, bucket, name, permission)
 
     def initiate(
         self,
