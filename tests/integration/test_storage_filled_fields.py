@@ -221,6 +221,26 @@ def test_predefined_object_acls_are_googles(
     assert _entities(bucket.blob(predefined)) == {**expected, f"user-{email}": "OWNER"}
 
 
+def test_a_uniform_bucket_refuses_an_acl_on_a_new_object(
+    server: NimbusServer,
+    owner: google.auth.transport.requests.AuthorizedSession,
+    storage_client: storage.Client,
+) -> None:
+    uniform = storage_client.bucket(unique_id("ubla"))
+    uniform.iam_configuration.uniform_bucket_level_access_enabled = True
+    uniform.create()
+
+    with pytest.raises(exceptions.BadRequest, match="Cannot insert legacy ACL"):
+        uniform.blob("public").upload_from_string(b"x", predefined_acl="publicRead")
+    refused = owner.put(
+        f"{server.url}/{uniform.name}/public", data=b"x", headers={"x-goog-acl": "public-read"}
+    )
+    assert refused.status_code == 400, refused.text
+    assert list(uniform.list_blobs()) == []
+    uniform.blob("plain").upload_from_string(b"x")  # without an ACL, as usual
+    assert [b.name for b in uniform.list_blobs()] == ["plain"]
+
+
 def test_a_predefined_acl_on_patch_keeps_the_object_owner(
     bucket: storage.Bucket, owner_credentials: object
 ) -> None:

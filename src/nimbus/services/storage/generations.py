@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from nimbus.blobs import StoredBlob
-from nimbus.core.errors import PermissionDenied
+from nimbus.core.errors import InvalidArgument, PermissionDenied
 from nimbus.services.storage.acl import (
     DEFAULT_OBJECT_ACL,
     OBJECT_OWNER,
@@ -147,10 +147,18 @@ def require_no_hold(row: StoredObject) -> None:
             )
 
 
+UNIFORM_REFUSES_ACL = (
+    "Cannot insert legacy ACL for an object when uniform bucket-level access is enabled. "
+    "Read more at https://cloud.google.com/storage/docs/uniform-bucket-level-access"
+)
+
+
 def _initial_acl(bucket: Bucket, spec: ObjectSpec) -> list[dict[str, str]] | None:
     """The ACL asked for, else the bucket's default object ACL and the object's owner
-    as OWNER, as Cloud Storage gives it (none on uniform buckets)."""
+    as OWNER, as Cloud Storage gives it (none on uniform buckets, which refuse one)."""
     if bucket.uniform_access:
+        if spec.fields.get("acl") is not None:
+            raise InvalidArgument(UNIFORM_REFUSES_ACL)
         return None
     if "acl" in spec.fields:
         entries = refuse_public_acl(bucket, validate_acl(spec.fields["acl"]))
