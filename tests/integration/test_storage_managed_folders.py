@@ -35,6 +35,19 @@ def _create(client: storage.Client, bucket: storage.Bucket, name: str) -> dict[s
     return created
 
 
+def _outsider(
+    server: NimbusServer, owner: Session, project: str
+) -> tuple[storage.Client, service_account.Credentials, str]:
+    """A client acting as a new service account that holds no role yet, its
+    credentials, and its member name."""
+    info = make_account_key(server, owner, project)
+    creds = service_account.Credentials.from_service_account_info(info, scopes=[CLOUD_PLATFORM])
+    client = storage.Client(
+        project=project, credentials=creds, client_options={"api_endpoint": server.url}
+    )
+    return client, creds, f"serviceAccount:{info['client_email']}"
+
+
 def test_create_get_list_and_delete(
     storage_client: storage.Client, uniform: storage.Bucket
 ) -> None:
@@ -174,12 +187,7 @@ def test_a_folder_policy_grants_access_under_it_only(
         uniform.blob(name).upload_from_string(name.encode())
     _create(storage_client, uniform, "a/")
     _create(storage_client, uniform, "a/deep/")
-    info = make_account_key(server, owner, project)
-    member = f"serviceAccount:{info['client_email']}"
-    creds = service_account.Credentials.from_service_account_info(info, scopes=[CLOUD_PLATFORM])
-    reader = storage.Client(
-        project=project, credentials=creds, client_options={"api_endpoint": server.url}
-    )
+    reader, _, member = _outsider(server, owner, project)
     theirs = reader.bucket(uniform.name)
     with pytest.raises(exceptions.Forbidden):
         theirs.blob("a/x").download_as_bytes()
@@ -253,12 +261,7 @@ def test_a_folder_grant_covers_copies_moves_restores_and_xml_uploads_under_it(
     for name in ("work/a", "work/c", "other/x"):
         uniform.blob(name).upload_from_string(name.encode())
     _create(storage_client, uniform, "work/")
-    info = make_account_key(server, owner, project)
-    creds = service_account.Credentials.from_service_account_info(info, scopes=[CLOUD_PLATFORM])
-    worker = storage.Client(
-        project=project, credentials=creds, client_options={"api_endpoint": server.url}
-    )
-    member = f"serviceAccount:{info['client_email']}"
+    worker, creds, member = _outsider(server, owner, project)
     admin = [{"role": "roles/storage.objectAdmin", "members": [member]}]
     storage_client._put_resource(f"{_folders(uniform)}/work%2F/iam", {"bindings": admin})
     theirs = worker.bucket(uniform.name)
@@ -289,3 +292,4 @@ def test_a_folder_grant_covers_copies_moves_restores_and_xml_uploads_under_it(
 
     names = sorted(b.name for b in uniform.list_blobs())
     assert names == ["other/x", "work/c", "work/copy", "work/moved"]
+    worker.close()  # type: ignore[no-untyped-call]
