@@ -16,8 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +32,7 @@ from nimbus.services.storage.signatures import (
     HMAC,
     RSA,
     HmacSecrets,
-    hmac_signing_key,
+    hmac_signer,
     split_credential,
 )
 from nimbus.services.storage.signed_requests import Certificates, rsa_signed
@@ -133,27 +131,19 @@ class PostPolicies:
             raise InvalidArgument("Malformed x-goog-date or x-goog-signature.") from exc
         if parts[0] != form["x-goog-date"][:8]:
             raise InvalidArgument("The date of x-goog-credential is not that of x-goog-date.")
+        policy = [form["policy"]]
         if algorithm == RSA:
-            email = signer if rsa_signed(self.keys, signer, signature, [form["policy"]]) else None
+            email = signer if rsa_signed(self.keys, signer, signature, policy) else None
         else:
-            email = self._hmac_signer(signer, parts, signature, form["policy"])
+            date, location = parts[0], parts[1]
+            hex_signature = form["x-goog-signature"]
+            email = hmac_signer(self.hmac_keys, signer, date, location, hex_signature, policy)
         if email is None:
             raise SignatureDoesNotMatch(
                 "The request signature we calculated does not match the signature you "
                 "provided. Check your Google secret key and signing method."
             )
         return email
-
-    def _hmac_signer(
-        self, access_id: str, scope: list[str], signature: bytes, policy: str
-    ) -> str | None:
-        """The HMAC key's account if the policy is signed with its secret."""
-        secret = self.hmac_keys.signing_secret(access_id)
-        if secret is None:
-            return None
-        key = hmac_signing_key(secret.secret, scope[0], scope[1])
-        expected = hmac.new(key, policy.encode(), hashlib.sha256).digest()
-        return secret.service_account_email if hmac.compare_digest(expected, signature) else None
 
 
 def _check_fields(form: Mapping[str, str]) -> None:

@@ -165,15 +165,32 @@ def hmac_signing_key(secret: str, date: str, location: str) -> bytes:
     return key
 
 
-def hmac_signature(secret: str, params: V4Params, to_sign: str) -> str:
-    key = hmac_signing_key(secret, params.timestamp[:8], params.location)
-    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-
-
 class HmacSecrets(Protocol):
     """Where HMAC signatures are checked from (``storage.hmac_keys.HmacKeys``)."""
 
     def signing_secret(self, access_id: str) -> SigningSecret | None: ...
+
+
+def hmac_signer(
+    secrets: HmacSecrets,
+    access_id: str,
+    date: str,
+    location: str,
+    signature: str,
+    candidates: list[str],
+) -> str | None:
+    """The account of HMAC key ``access_id`` if ``signature`` (hex) is its secret's
+    signature, under the credential scope's date and location, of one of
+    ``candidates``; else None. Signed URLs and POST policies are checked by it."""
+    secret = secrets.signing_secret(access_id)
+    if secret is None:
+        return None
+    key = hmac_signing_key(secret.secret, date, location)
+    for candidate in candidates:
+        expected = hmac.new(key, candidate.encode(), hashlib.sha256).hexdigest()
+        if hmac.compare_digest(expected, signature):
+            return secret.service_account_email
+    return None
 
 
 class SignedUrls:
@@ -205,7 +222,14 @@ class SignedUrls:
         if params.algorithm == RSA:
             email = self._rsa_signer(params, candidates)
         else:
-            email = self._hmac_signer(params, candidates)
+            email = hmac_signer(
+                self.hmac_keys,
+                params.signer,
+                params.timestamp[:8],
+                params.location,
+                params.signature,
+                candidates,
+            )
         if email is None:
             raise SignatureDoesNotMatch(
                 _MISMATCH, string_to_sign=candidates[0], canonical_request=canonical[0]
@@ -219,13 +243,3 @@ class SignedUrls:
             return None
         signed = rsa_signed(self.keys, params.signer, signature, candidates)
         return params.signer if signed else None
-
-    def _hmac_signer(self, params: V4Params, candidates: list[str]) -> str | None:
-        secret = self.hmac_keys.signing_secret(params.signer)
-        if secret is None:
-            return None
-        for candidate in candidates:
-            expected = hmac_signature(secret.secret, params, candidate)
-            if hmac.compare_digest(expected, params.signature):
-                return secret.service_account_email
-        return None
