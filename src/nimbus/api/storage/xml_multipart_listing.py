@@ -55,7 +55,7 @@ async def list_parts(request: Request, bucket: str, name: str) -> Response:
 async def list_uploads(request: Request, bucket: str) -> Response:
     caller = await xml_caller(request, WRITE_SCOPES)
     params = request.query_params
-    query = _UploadsQuery(
+    query = UploadsQuery(
         prefix=params.get("prefix", ""),
         delimiter=params.get("delimiter") or None,
         key_marker=params.get("key-marker", ""),
@@ -93,7 +93,7 @@ async def list_uploads(request: Request, bucket: str) -> Response:
 
 
 @dataclass(frozen=True)
-class _UploadsQuery:
+class UploadsQuery:
     prefix: str
     delimiter: str | None
     key_marker: str
@@ -110,13 +110,14 @@ class UploadsPage:
     next_upload_id_marker: str = ""
 
 
-def uploads_page(uploads: list[MultipartUpload], query: _UploadsQuery) -> UploadsPage:
-    """One page of ``uploads`` (all under the query's prefix): by name, then upload ID,
-    after the markers; names that go on past the delimiter count once, as their prefix.
-    As on S3, an upload ID marker only counts with a key marker."""
+def uploads_page(uploads: list[MultipartUpload], query: UploadsQuery) -> UploadsPage:
+    """One page of ``uploads`` (all under the query's prefix, by name, then upload ID,
+    as ``list_uploads`` gives them), after the markers; names that go on past the
+    delimiter count once, as their prefix. As on S3, an upload ID marker only counts
+    with a key marker."""
     page = UploadsPage([], [])
     entries = 0
-    for upload in sorted(uploads, key=lambda u: (u.name, u.upload_id)):
+    for upload in uploads:
         if not _after_markers(upload, query):
             continue
         grouped = _group(upload.name, query)
@@ -137,7 +138,7 @@ def uploads_page(uploads: list[MultipartUpload], query: _UploadsQuery) -> Upload
     return page
 
 
-def _after_markers(upload: MultipartUpload, query: _UploadsQuery) -> bool:
+def _after_markers(upload: MultipartUpload, query: UploadsQuery) -> bool:
     if not query.key_marker:
         return True
     if upload.name == query.key_marker and query.upload_id_marker:
@@ -145,7 +146,7 @@ def _after_markers(upload: MultipartUpload, query: _UploadsQuery) -> bool:
     return upload.name > query.key_marker
 
 
-def _group(name: str, query: _UploadsQuery) -> str | None:
+def _group(name: str, query: UploadsQuery) -> str | None:
     if query.delimiter is None:
         return None
     at = name.find(query.delimiter, len(query.prefix))

@@ -170,7 +170,8 @@ class MultipartUploads:
             return PartListing(upload, _parts(session, target[2]))
 
     def list_uploads(self, caller: Caller, bucket: str, prefix: str) -> list[MultipartUpload]:
-        """The bucket's uploads in progress, by name then age."""
+        """The bucket's uploads in progress, by name then upload ID (the order the
+        XML API's listing markers page through)."""
         self._authorize(caller, bucket, None, "storage.multipartUploads.list")
         with self.db.read() as session:
             rows = session.scalars(
@@ -179,7 +180,7 @@ class MultipartUploads:
                     MultipartUpload.bucket == bucket,
                     MultipartUpload.name.startswith(prefix, autoescape=True),
                 )
-                .order_by(MultipartUpload.name, MultipartUpload.create_time)
+                .order_by(MultipartUpload.name, MultipartUpload.upload_id)
             )
             return list(rows)
 
