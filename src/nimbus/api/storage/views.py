@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import instance_dict
 
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.clock import rfc3339, rfc3339_micros
+from nimbus.services.storage.customer_keys import ALGORITHM
 from nimbus.services.storage.object_contexts import rendered as rendered_contexts
 from nimbus.services.storage.retention import retention_view
 from nimbus.store.models import (
@@ -135,7 +136,8 @@ def stored_object(
     if v["md5"] is not None:
         body["md5Hash"] = md5_b64(v["md5"])
     if v["key_sha256"] is not None:
-        body["customerEncryption"] = {"encryptionAlgorithm": "AES256", "keySha256": v["key_sha256"]}
+        encryption = {"encryptionAlgorithm": ALGORITHM, "keySha256": v["key_sha256"]}
+        body["customerEncryption"] = encryption
         if not keyed:
             del body["crc32c"]
             body.pop("md5Hash", None)
