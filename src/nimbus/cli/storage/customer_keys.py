@@ -57,6 +57,13 @@ class CustomerKey:
         }
 
 
+def rewrite_headers(source: CustomerKey | None, destination: CustomerKey | None) -> dict[str, str]:
+    """A rewrite's key headers: the key that reads its source, the one that encrypts
+    its destination (none for Google's own keys)."""
+    headers = source.headers(source=True) if source else {}
+    return headers | (destination.headers() if destination else {})
+
+
 def parse_key(text: str, flag: str) -> CustomerKey:
     if text.startswith("projects/") and "/cryptoKeys/" in text:
         raise CliError(f"argument {flag}: Cloud KMS keys are not supported: give a CSEK.")

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from nimbus.cli import output
 from nimbus.cli.client import Api, Json
 from nimbus.cli.storage import listing
-from nimbus.cli.storage.customer_keys import Keys, key_sha256
+from nimbus.cli.storage.customer_keys import Keys, key_sha256, rewrite_headers
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.urls import object_path, parse
 
@@ -57,6 +57,4 @@ def _headers(entry: Entry, storage_class: str | None, keys: Keys) -> dict[str, s
     if not (changing_key or changing_class):
         return None
     source = keys.for_object(entry.resource, entry.url())
-    target = keys.encryption if changing_key else source
-    headers = source.headers(source=True) if source else {}
-    return headers | (target.headers() if target else {})
+    return rewrite_headers(source, keys.encryption if changing_key else source)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from nimbus.cli.client import Api, ApiError, Json
 from nimbus.cli.failures import CliError
 from nimbus.cli.storage import downloads, uploads
-from nimbus.cli.storage.customer_keys import CustomerKey
+from nimbus.cli.storage.customer_keys import rewrite_headers
 from nimbus.cli.storage.endpoints import Job, LocalFile, Options, Skipped, Stdio, describe
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.progress import Progress
@@ -145,7 +145,8 @@ def rewrite(
         body["cacheControl"] = options.cache_control
     if options.custom_metadata:
         body["metadata"] = dict(options.custom_metadata)
-    headers = _rewrite_keys(options.keys.for_object(source.resource, source.url()), options)
+    source_key = options.keys.for_object(source.resource, source.url())
+    headers = rewrite_headers(source_key, options.keys.encryption)
     done = 0
     while True:
         answer = api.request("POST", path, params=params, body=body, headers=headers)
@@ -158,13 +159,6 @@ def rewrite(
         if not token:
             raise CliError(f"The copy to {target} stopped without a rewrite token.")
         params["rewriteToken"] = str(token)
-
-
-def _rewrite_keys(source: CustomerKey | None, options: Options) -> dict[str, str]:
-    headers = source.headers(source=True) if source else {}
-    if options.keys.encryption:
-        headers.update(options.keys.encryption.headers())
-    return headers
 
 
 def remove_source(api: Api, job: Job) -> None:
