@@ -85,7 +85,7 @@ def test_a_granted_read_gives_the_rows_the_full_path_gives(
     found = reads.get(token, ANONYMOUS, SCOPES, BUCKET, "dir/ünïcode name", None, Preconditions())
 
     assert found is not None
-    bucket, row = found
+    bucket, row = found.bucket, found.row
     expected_bucket, expected = cloud.objects.get(owner, BUCKET, "dir/ünïcode name")
     assert _columns(row) == _columns(expected)
     assert row.custom_time == custom_time and row.custom_metadata == {"k": "v"}
@@ -101,7 +101,7 @@ def test_a_named_generation_and_its_preconditions(cloud: Cloud, reads: QuickObje
     token = _token(cloud, owner.principal)
 
     old = reads.get(token, ANONYMOUS, SCOPES, BUCKET, "o", first.generation, Preconditions())
-    assert old is not None and old[1].inline_data == b"one" and old[1].live is False
+    assert old is not None and old.row.inline_data == b"one" and old.row.live is False
     unmet = Preconditions(if_generation_match=first.generation)
     assert reads.get(token, ANONYMOUS, SCOPES, BUCKET, "o", None, unmet) is None
 
@@ -214,7 +214,7 @@ def test_a_row_renders_alike_loaded_or_expired_in_its_session(
     token = _token(cloud, owner.principal)
     found = reads.get(token, ANONYMOUS, SCOPES, BUCKET, "o", None, Preconditions())
     assert found is not None
-    bucket, detached = found
+    bucket, detached = found.bucket, found.row
 
     with cloud.db.read() as session:
         row = session.get(StoredObject, (BUCKET, "o", detached.generation))

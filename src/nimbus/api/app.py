@@ -32,6 +32,7 @@ from nimbus.api.storage.fast_deletes import FastDeletes
 from nimbus.api.storage.fast_reads import FastObjectReads
 from nimbus.api.storage.fast_uploads import FastUploads
 from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
+from nimbus.api.storage.kept_reads import KeptReads
 from nimbus.api.storage.managed_folders import router as storage_managed_folders_router
 from nimbus.api.storage.objects import router as storage_objects_router
 from nimbus.api.storage.uploads import router as storage_uploads_router
@@ -50,7 +51,7 @@ def create_app(cloud: Cloud) -> FastAPI:
     )
     app.state.cloud = cloud
     errors.install(app)
-    app.add_middleware(FastObjectReads)
+    app.add_middleware(FastObjectReads, kept=_kept_reads(cloud))
     app.add_middleware(FastUploads)
     app.add_middleware(FastDeletes)
     app.add_middleware(PartialResponses)
@@ -90,3 +91,11 @@ def create_app(cloud: Cloud) -> FastAPI:
     # Last: the XML API's /{bucket}/{object} paths, which step aside for every route above.
     xml.install(app, routers)
     return app
+
+
+def _kept_reads(cloud: Cloud) -> KeptReads | None:
+    """Repeated small reads are replayed on the embedded store, which marks its versions."""
+    snapshots = cloud.db.snapshots
+    if snapshots is None:
+        return None
+    return KeptReads(snapshots, cloud.tokens.clock, cloud.storage_usage)

@@ -17,6 +17,7 @@ bookkeeping is small beside.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
@@ -123,6 +124,9 @@ class Snapshot:
         self._stable_results = stable_results
         self._kept: dict[Any, Any] | None = None
         self._epoch: int | None = None
+        # False once a derived value this snapshot gave could not be kept (it read the
+        # time): whatever was decided with it holds only now.
+        self.timeless = True
 
     def first(self, prepared: Prepared, **values: Any) -> dict[str, Any] | None:
         if prepared.stable:
@@ -163,6 +167,8 @@ class Snapshot:
         value, keep = compute()
         if keep:
             kept[key] = value
+        else:
+            self.timeless = False
         return value
 
     def epoch(self) -> int:
@@ -219,6 +225,7 @@ class Snapshots:
         self._path = path
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
+        self._serials = itertools.count()
         self._lock = threading.Lock()
         self._stable_results = StableResults()
 
@@ -246,6 +253,15 @@ class Snapshots:
             cursor.execute("COMMIT")
             cursor.close()
 
+    def version(self) -> tuple[int, int]:
+        """A mark of the store's committed state: it moves whenever any connection, in
+        any process, commits (SQLite's ``data_version``; the snapshot connection itself
+        never writes). What was read at one mark holds for as long as the mark stays.
+        Marks are per thread: compare only marks taken on the same thread."""
+        connection = self._connection()
+        (value,) = connection.execute("PRAGMA data_version").fetchone()
+        return self._local.serial, int(value)
+
     def close(self) -> None:
         with self._lock:
             opened, self._opened = self._opened, []
@@ -265,4 +281,6 @@ class Snapshots:
             self._local.connection = connection
             with self._lock:
                 self._opened.append(connection)
+            # Names the connection in version marks, which only it can compare.
+            self._local.serial = next(self._serials)
         return connection

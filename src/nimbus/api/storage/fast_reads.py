@@ -29,6 +29,7 @@ from nimbus.api.errors import error_response
 from nimbus.api.responses import json_response
 from nimbus.api.storage import views
 from nimbus.api.storage.customer_keys import carries_key
+from nimbus.api.storage.kept_reads import KeptReads
 from nimbus.api.storage.media import check_etag_conditions, media_response
 from nimbus.api.storage.objects import listing_response
 from nimbus.api.storage.params import READ_SCOPES
@@ -44,7 +45,7 @@ from nimbus.core.errors import NimbusError
 from nimbus.services.cloud import Cloud
 from nimbus.services.storage.listing import DEFAULT_MAX_RESULTS, ListQuery, page_size
 from nimbus.services.storage.preconditions import Preconditions
-from nimbus.store.models import Bucket, StoredObject
+from nimbus.services.storage.quick_reads import QuickRead
 
 _PATH = re.compile(r"^/(download/)?storage/v1/b/([^/]+)/o/(.+)$", re.DOTALL)
 _LIST_PATH = re.compile(r"^/storage/v1/b/([^/]+)/o$")
@@ -60,12 +61,17 @@ _ACCEPTED = {
 
 
 class FastObjectReads:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, kept: KeptReads | None = None) -> None:
         self.app = app
+        self.kept = kept
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
+            return
+        kept = self.kept
+        key = None if kept is None else kept.key_of(scope)
+        if kept is not None and await kept.replay(key, send):
             return
         listed = _LIST_PATH.match(scope["path"])
         if listed is not None:
@@ -79,9 +85,13 @@ class FastObjectReads:
         _, bucket, name = match.groups()
         request = Request(scope, receive)
         cloud = cloud_of(request)
+        version = None if kept is None else kept.version()
+        quick_found = None
         try:
-            found = self._quick_read(request, cloud, bucket, name, params)
-            if found is None:
+            quick_found = self._quick_read(request, cloud, bucket, name, params)
+            if quick_found is not None:
+                found = quick_found.bucket, quick_found.row
+            else:
                 caller = await current_caller(request)
                 require_scope(caller, READ_SCOPES)
                 found = await quick(
@@ -101,6 +111,9 @@ class FastObjectReads:
                 response = json_response(views.stored_object(base_url(request), *found, full=full))
         except NimbusError as error:
             response = error_response(error)
+            quick_found = None
+        if kept is not None and quick_found is not None:
+            send = kept.recording(key, version, quick_found, send)
         await response(scope, receive, send)
 
     async def _list(self, scope: Scope, receive: Receive, send: Send, bucket: str) -> None:
@@ -122,7 +135,7 @@ class FastObjectReads:
     @staticmethod
     def _quick_read(
         request: Request, cloud: Cloud, bucket: str, name: str, params: _ReadParams
-    ) -> tuple[Bucket, StoredObject] | None:
+    ) -> QuickRead | None:
         """The object on the embedded store's short path, or None to take the full one."""
         reads = cloud.quick_object_reads
         bearer = _bearer(request)

@@ -244,11 +244,19 @@ class Tokens:
     def access_token_in(self, snapshot: Snapshot, bearer: str) -> Caller | None:
         """``authenticate`` on the embedded store's short path, for access tokens that
         are valid; None for anything else (``authenticate`` then answers)."""
+        grant = self.access_grant_in(snapshot, bearer)
+        return None if grant is None else grant[0]
+
+    def access_grant_in(self, snapshot: Snapshot, bearer: str) -> tuple[Caller, dt.datetime] | None:
+        """``access_token_in``, with the moment the token expires: until then, only a
+        change in the store (a revocation, a disabled key) can end its validity."""
         if self._quick_lookup is None or bearer.count(".") == 2:
             return None
         row = snapshot.first(self._quick_lookup, digest=token_hash(bearer))
         try:
-            return None if row is None else self._caller_of(SimpleNamespace(**row))
+            if row is None:
+                return None
+            return self._caller_of(SimpleNamespace(**row)), row["expire_time"]
         except Unauthenticated:
             return None
 

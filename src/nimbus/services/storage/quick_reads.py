@@ -9,6 +9,8 @@ and the full path answers it, so every error is worded in one place.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -28,6 +30,20 @@ from nimbus.store.snapshots import PreparedEntity, Snapshot, Snapshots
 
 # A bearer token, or None for a call without credentials (which acts as ``anonymous``).
 Credentials = str | None
+
+# When the anonymous caller's standing ends: only with a change in the store.
+_NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class QuickRead:
+    """An object read decided on the short path, and until when that decision stands
+    while the store does not change: the caller's token's expiry, or None if the time
+    went into it (an IAM condition), so that it stood only at that moment."""
+
+    bucket: Bucket
+    row: StoredObject
+    holds_until: dt.datetime | None
 
 
 class QuickObjectReads:
@@ -57,20 +73,22 @@ class QuickObjectReads:
         name: str,
         generation: int | None,
         preconditions: Preconditions,
-    ) -> tuple[Bucket, StoredObject] | None:
+    ) -> QuickRead | None:
         """What ``Objects.get`` returns, when this path can decide it; else None."""
         with self._snapshots.read() as snapshot:
-            bucket_row = self._readable_bucket(
+            readable = self._readable_bucket(
                 snapshot, bearer, anonymous, accepted_scopes, bucket, "storage.objects.get"
             )
-            if bucket_row is None:
+            if readable is None:
                 return None
+            bucket_row, expires = readable
             if generation is None:
                 row = snapshot.entity(self._live, bucket=bucket, name=name)
             else:
                 row = snapshot.entity(
                     self._generation, bucket=bucket, name=name, generation=generation
                 )
+            holds_until = expires if snapshot.timeless else None
         if row is None or row.key_sha256 is not None:  # customer keys: the full path
             return None
         try:
@@ -78,7 +96,7 @@ class QuickObjectReads:
         except NimbusError:
             return None
         self._usage.count(bucket_row, CLASS_B)
-        return bucket_row, row
+        return QuickRead(bucket_row, row, holds_until)
 
     def list_objects(
         self,
@@ -90,11 +108,12 @@ class QuickObjectReads:
     ) -> Listing | None:
         """What ``Objects.list_objects`` returns, when this path can decide it; else None."""
         with self._snapshots.read() as snapshot:
-            bucket_row = self._readable_bucket(
+            readable = self._readable_bucket(
                 snapshot, bearer, anonymous, accepted_scopes, bucket, "storage.objects.list"
             )
-            if bucket_row is None:
+            if readable is None:
                 return None
+            bucket_row = readable[0]
 
             def fetch(shape: BatchShape, values: dict[str, Any]) -> list[StoredObject]:
                 return snapshot.entities(self._batch(shape), **values)
@@ -128,13 +147,21 @@ class QuickObjectReads:
         accepted_scopes: frozenset[str],
         bucket: str,
         permission: str,
-    ) -> Bucket | None:
+    ) -> tuple[Bucket, dt.datetime] | None:
         """The bucket, if the request's caller (whose token's scopes admit the API)
-        holds ``permission`` on it."""
-        caller = anonymous if bearer is None else self._tokens.access_token_in(snapshot, bearer)
-        if caller is None or (caller.scopes and caller.scopes.isdisjoint(accepted_scopes)):
+        holds ``permission`` on it, and when the caller's token expires."""
+        grant = (
+            (anonymous, _NEVER)
+            if bearer is None
+            else self._tokens.access_grant_in(snapshot, bearer)
+        )
+        if grant is None:
             return None
-        return self._authorized(snapshot, caller, bucket, permission)
+        caller, expires = grant
+        if caller.scopes and caller.scopes.isdisjoint(accepted_scopes):
+            return None
+        row = self._authorized(snapshot, caller, bucket, permission)
+        return None if row is None else (row, expires)
 
     def _authorized(
         self, snapshot: Snapshot, caller: Caller, bucket: str, permission: str

@@ -1,0 +1,219 @@
+"""Repeated reads of a small object are replayed only while everything their answer
+rests on stands: the store's committed state (changed here by the services, by a policy
+and by another connection, as another worker would), the token's validity and, for a
+grant under an IAM condition, the time, which no kept answer may depend on."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import google_crc32c
+import httpx
+import pytest
+from sqlalchemy import select
+
+from nimbus.api.app import create_app
+from nimbus.services.caller import Caller
+from nimbus.services.cloud import Cloud
+from nimbus.services.storage.generations import Content
+from nimbus.services.storage.object_fields import ObjectSpec
+from nimbus.services.storage.preconditions import Preconditions
+from nimbus.settings import ServerSettings
+from nimbus.store.models import StorageOperationCount
+from nimbus.wire.iam import Policy
+from tests.clocks import ManualClock
+from tests.unit.cloud_owner import owner_of
+
+BUCKET = "kept-reads"
+PATH = f"/storage/v1/b/{BUCKET}/o/hot"
+SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def cloud(tmp_path: Path, clock: ManualClock) -> Iterator[Cloud]:
+    built = Cloud.assemble(ServerSettings(data_dir=tmp_path, runtime="fake"), clock=clock)
+    built.start()
+    owner = owner_of(built)
+    built.buckets.insert(
+        owner,
+        "nimbus-system",
+        {"name": BUCKET, "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": True}}},
+    )
+    _put(built, owner, b"first")
+    yield built
+    built.close()
+
+
+def _put(cloud: Cloud, caller: Caller, data: bytes) -> None:
+    content = Content(len(data), google_crc32c.value(data), hashlib.md5(data).digest(), inline=data)
+    cloud.objects.insert(
+        caller,
+        BUCKET,
+        "hot",
+        content,
+        ObjectSpec(fields={"contentType": "text/plain"}),
+        Preconditions(),
+    )
+
+
+def _token(cloud: Cloud, principal: str) -> str:
+    with cloud.db.write() as session:
+        return cloud.tokens._issue(session, principal=principal, scope=SCOPE).access_token
+
+
+def _reads(cloud: Cloud, token: str, *queries: str) -> list[httpx.Response]:
+    """GETs of the object, one per query, in order, on one event loop (as on a server)."""
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(cloud))
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
+            return [await client.get(f"{PATH}?{query}", headers=headers) for query in queries]
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def short_path_calls(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The object reads the short path decided afresh (a replay decides nothing)."""
+    reads = cloud.quick_object_reads
+    assert reads is not None
+    calls: list[str] = []
+    decide = reads.get
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append("read")
+        return decide(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reads, "get", counted)
+    return calls
+
+
+def test_a_read_is_replayed_until_the_object_changes(
+    cloud: Cloud, short_path_calls: list[str]
+) -> None:
+    owner = owner_of(cloud)
+    token = _token(cloud, owner.principal)
+
+    async def run() -> list[bytes]:
+        transport = httpx.ASGITransport(app=create_app(cloud))
+        headers = {"Authorization": f"Bearer {token}"}
+        bodies = []
+        async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
+            for _ in range(3):
+                bodies.append((await client.get(f"{PATH}?alt=media", headers=headers)).content)
+            _put(cloud, owner, b"second")
+            for _ in range(2):
+                bodies.append((await client.get(f"{PATH}?alt=media", headers=headers)).content)
+        return bodies
+
+    assert asyncio.run(run()) == [b"first"] * 3 + [b"second"] * 2
+    assert len(short_path_calls) == 2  # once per version of the object
+
+
+def test_a_commit_by_another_connection_ends_the_replays(cloud: Cloud) -> None:
+    token = _token(cloud, owner_of(cloud).principal)
+
+    async def run() -> list[str]:
+        transport = httpx.ASGITransport(app=create_app(cloud))
+        headers = {"Authorization": f"Bearer {token}"}
+        types = []
+        async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
+            for _ in range(2):
+                types.append((await client.get(PATH, headers=headers)).json()["contentType"])
+            # As another worker process would: its own connection to the database file.
+            with sqlite3.connect(cloud.settings.data_dir / "nimbus.db") as other:
+                other.execute("UPDATE objects SET content_type = 'text/x-changed'")
+            types.append((await client.get(PATH, headers=headers)).json()["contentType"])
+        return types
+
+    assert asyncio.run(run()) == ["text/plain"] * 2 + ["text/x-changed"]
+
+
+def test_an_expired_token_is_refused_though_its_answer_was_kept(
+    cloud: Cloud, clock: ManualClock
+) -> None:
+    token = _token(cloud, owner_of(cloud).principal)
+
+    async def run() -> list[int]:
+        transport = httpx.ASGITransport(app=create_app(cloud))
+        headers = {"Authorization": f"Bearer {token}"}
+        codes = []
+        async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
+            for minutes in (0, 30, 31):  # the token lives an hour
+                clock.advance(minutes=minutes)
+                codes.append((await client.get(f"{PATH}?alt=media", headers=headers)).status_code)
+        return codes
+
+    assert asyncio.run(run()) == [200, 200, 401]
+
+
+def test_a_grant_under_a_condition_on_the_time_is_decided_every_time(
+    cloud: Cloud, clock: ManualClock
+) -> None:
+    owner = owner_of(cloud)
+    guest = "user:guest@example.com"
+    end = clock.now() + dt.timedelta(minutes=30)
+    policy = cloud.buckets.get_iam_policy(owner, BUCKET, 3)
+    bindings = [b.dump() for b in policy.bindings or []] + [
+        {
+            "role": "roles/storage.objectViewer",
+            "members": [guest],
+            "condition": {
+                "title": "30 min",
+                "expression": f'request.time < timestamp("{end.isoformat()}")',
+            },
+        }
+    ]
+    cloud.buckets.set_iam_policy(
+        owner, BUCKET, Policy.model_validate({"version": 3, "bindings": bindings})
+    )
+    token = _token(cloud, guest)
+
+    async def run() -> list[int]:
+        transport = httpx.ASGITransport(app=create_app(cloud))
+        headers = {"Authorization": f"Bearer {token}"}
+        codes = []
+        async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
+            for minutes in (0, 10, 21):  # the condition ends at 30, the token at 60
+                clock.advance(minutes=minutes)
+                codes.append((await client.get(f"{PATH}?alt=media", headers=headers)).status_code)
+        return codes
+
+    assert asyncio.run(run()) == [200, 200, 403]
+
+
+def test_replays_count_as_reads(cloud: Cloud) -> None:
+    token = _token(cloud, owner_of(cloud).principal)
+    cloud.storage_usage.flush()
+    with cloud.db.read() as session:
+        before = sum(session.scalars(select(StorageOperationCount.class_b)))
+
+    responses = _reads(cloud, token, *["alt=media"] * 5)
+
+    assert [r.content for r in responses] == [b"first"] * 5
+    cloud.storage_usage.flush()
+    with cloud.db.read() as session:
+        assert sum(session.scalars(select(StorageOperationCount.class_b))) - before == 5
+
+
+def test_other_requests_are_answered_for_themselves(cloud: Cloud) -> None:
+    """The query is part of what is replayed: a failing precondition is not answered
+    with the kept bytes, nor metadata with them."""
+    token = _token(cloud, owner_of(cloud).principal)
+
+    media, unmet, metadata = _reads(cloud, token, "alt=media", "alt=media&ifGenerationMatch=1", "")
+
+    assert media.content == b"first"
+    assert unmet.status_code == 412
+    assert metadata.json()["name"] == "hot"
