@@ -85,7 +85,7 @@ class FastObjectReads:
         _, bucket, name = match.groups()
         request = Request(scope, receive)
         cloud = cloud_of(request)
-        version = None if kept is None else kept.version()
+        version = None if kept is None else kept.version(key)
         quick_found = None
         try:
             quick_found = self._quick_read(request, cloud, bucket, name, params)
@@ -112,9 +112,9 @@ class FastObjectReads:
         except NimbusError as error:
             response = error_response(error)
             quick_found = None
-        if kept is not None and quick_found is not None:
-            send = kept.recording(key, version, quick_found, send)
         await response(scope, receive, send)
+        if kept is not None and quick_found is not None:
+            kept.keep(key, version, quick_found, response)
 
     async def _list(self, scope: Scope, receive: Receive, send: Send, bucket: str) -> None:
         """A listing on the embedded store's short path; anything else goes to the router."""

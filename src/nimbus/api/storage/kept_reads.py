@@ -8,21 +8,23 @@ answer the short path gave is kept with the store's version mark (``Snapshots.ve
 which moves with any commit, by any process) and replayed for as long as the mark
 stands and the token is valid. A replay costs one PRAGMA instead of a read transaction,
 the rendering of the headers and the copy of the bytes, and counts as the read it is
-(class B usage). Only the embedded store has such a mark; elsewhere nothing is kept.
+(class B usage). An answer is kept the second time its request comes, so that objects
+read once (most of them) pay only for the key. Only the embedded store has a version
+mark; elsewhere nothing is kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from starlette.types import Message, Scope, Send
+from starlette.responses import Response
+from starlette.types import Scope, Send
 
 from nimbus.core.clock import Clock
 from nimbus.services.storage.quick_reads import QuickRead
-from nimbus.services.storage.usage import CLASS_B, StorageUsage
-from nimbus.store.models import Bucket
+from nimbus.services.storage.usage import CLASS_B, BucketPricing, StorageUsage, priced_as
 from nimbus.store.snapshots import Snapshots
 
 # Request headers no answer depends on, which clients vary from call to call (the
@@ -33,14 +35,17 @@ _UNREAD_HEADERS = frozenset(
 # Small objects only, and a bounded total: the server's memory stays flat.
 MAX_BODY = 64 * 1024
 MAX_BYTES = 16 * 1024 * 1024
+# Requests asked once, remembered so that a second asking keeps its answer.
+MAX_SEEN = 10_000
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    headers: list[tuple[bytes, bytes]]
+class _Answer(NamedTuple):
+    """Plain values only: the collector stops tracking such tuples, so that thousands
+    kept cost its full collections nothing."""
+
+    headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
-    bucket: Bucket
+    bucket: BucketPricing
     holds_until: dt.datetime
 
 
@@ -55,6 +60,7 @@ class KeptReads:
         self._version: Hashable = None
         self._answers: dict[Hashable, _Answer] = {}
         self._bytes = 0
+        self._seen: set[Hashable] = set()
 
     @staticmethod
     def key_of(scope: Scope) -> Hashable:
@@ -62,9 +68,16 @@ class KeptReads:
         headers = tuple(item for item in scope["headers"] if item[0] not in _UNREAD_HEADERS)
         return scope.get("scheme"), scope["path"], scope["query_string"], headers
 
-    def version(self) -> Hashable:
-        """The mark to take before a read whose answer may be kept."""
-        return self._snapshots.version()
+    def version(self, key: Hashable) -> Hashable | None:
+        """The mark to take before a read whose answer may be kept, or None where it
+        is not worth keeping yet. Most objects are read once: an answer is kept the
+        second time it is asked for, so that a first reading pays only for its key."""
+        if key in self._seen:
+            return self._snapshots.version()
+        if len(self._seen) >= MAX_SEEN:
+            self._seen.clear()
+        self._seen.add(key)
+        return None
 
     async def replay(self, key: Hashable, send: Send) -> bool:
         """Send the kept answer to the request ``key`` if it still holds."""
@@ -78,58 +91,38 @@ class KeptReads:
             self._bytes -= len(answer.body)
             del self._answers[key]
             return False
-        self._usage.count(answer.bucket, CLASS_B)
-        await send(
-            {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
-        )
+        self._usage.count_as(answer.bucket, CLASS_B)
+        await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
         await send({"type": "http.response.body", "body": answer.body})
         return True
 
-    def recording(self, key: Hashable, version: Hashable, found: QuickRead, send: Send) -> Send:
-        """``send``, keeping the answer it carries when that may be replayed: the short
-        path's decision was made at ``version`` (taken before it) and holds for a time."""
-        holds_until = found.holds_until
-        if holds_until is None:
-            return send
-        start: list[Message] = []
-        body = bytearray()
-
-        async def record(message: Message) -> None:
-            await send(message)
-            if message["type"] == "http.response.start":
-                start.append(message)
-                return
-            if len(body) <= MAX_BODY:  # past it, nothing will be kept
-                body.extend(message.get("body", b""))
-            if not message.get("more_body", False) and start:
-                self._keep(key, version, start[0], bytes(body), found.bucket, holds_until)
-
-        return record
-
-    def _keep(
-        self,
-        key: Hashable,
-        version: Hashable,
-        start: Message,
-        body: bytes,
-        bucket: Bucket,
-        holds_until: dt.datetime,
+    def keep(
+        self, key: Hashable, version: Hashable | None, found: QuickRead, response: Response
     ) -> None:
-        # Kept only if nothing was committed since the read began: then the answer is
-        # the state at the current mark.
-        if start["status"] != 200 or len(body) > MAX_BODY or self.version() != version:
+        """Keep the answer to the request ``key`` that the short path decided (``found``)
+        after ``version`` was taken, when it may be replayed: a whole small body, 200,
+        on a decision that holds for a time."""
+        body = getattr(response, "body", None)  # streamed answers have none
+        holds_until = found.holds_until
+        if (
+            version is None
+            or holds_until is None
+            or response.status_code != 200
+            or not isinstance(body, bytes)
+            or len(body) > MAX_BODY
+        ):
             return
-        if version != self._version:
-            self._forget()
-            self._version = version
-        if self._bytes + len(body) > MAX_BYTES:
+        # Kept with the mark taken before the read: if anything was committed since,
+        # that mark is already gone and the answer is never replayed.
+        if version != self._version or self._bytes + len(body) > MAX_BYTES:
             self._forget()
             self._version = version
         previous = self._answers.pop(key, None)
         if previous is not None:
             self._bytes -= len(previous.body)
-        headers = [(bytes(name), bytes(value)) for name, value in start["headers"]]
-        self._answers[key] = _Answer(start["status"], headers, body, bucket, holds_until)
+        headers = tuple(response.raw_headers)
+        pricing = priced_as(found.bucket)
+        self._answers[key] = _Answer(headers, body, pricing, holds_until)
         self._bytes += len(body)
 
     def _forget(self) -> None:

@@ -34,6 +34,13 @@ CLASSES_WITH_MINIMUM_DURATION = frozenset({"NEARLINE", "COLDLINE", "ARCHIVE"})
 FLUSH_SECONDS = 2.0
 
 _CountKey = tuple[str, int, str, str, dt.datetime]
+# A bucket as its operations are counted and priced: name, project number, location and
+# default storage class when counted.
+BucketPricing = tuple[str, int, str, str]
+
+
+def priced_as(bucket: Bucket) -> BucketPricing:
+    return bucket.name, bucket.project_number, bucket.location, bucket.storage_class
 
 
 class StorageUsage:
@@ -80,10 +87,13 @@ class StorageUsage:
 
     def count(self, bucket: Bucket, operation_class: str) -> None:
         """One operation on ``bucket``, priced later by its location and default class."""
+        self.count_as(priced_as(bucket), operation_class)
+
+    def count_as(self, pricing: BucketPricing, operation_class: str) -> None:
+        """``count``, for a bucket known by what prices its operations."""
         hour = self.clock.now().replace(minute=0, second=0, microsecond=0)
-        key = (bucket.name, bucket.project_number, bucket.location, bucket.storage_class, hour)
         with self._lock:
-            self._counts[(key, operation_class)] += 1
+            self._counts[((*pricing, hour), operation_class)] += 1
 
     def flush(self) -> None:
         with self._lock:
