@@ -219,3 +219,12 @@ def test_other_requests_are_answered_for_themselves(cloud: Cloud) -> None:
     assert media.content == b"first"
     assert unmet.status_code == 412
     assert metadata.json()["name"] == "hot"
+
+
+def test_answers_trimmed_to_fields_stay_trimmed(cloud: Cloud) -> None:
+    token = _token(cloud, owner_of(cloud).principal)
+
+    responses = _reads(cloud, token, *["fields=name"] * 3, "", "")
+
+    assert [r.json() for r in responses[:3]] == [{"name": "hot"}] * 3
+    assert [r.json()["bucket"] for r in responses[3:]] == [BUCKET] * 2

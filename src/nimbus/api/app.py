@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from nimbus import __version__
 from nimbus.api import errors, health, testing
@@ -32,15 +33,25 @@ from nimbus.api.storage.fast_deletes import FastDeletes
 from nimbus.api.storage.fast_reads import FastObjectReads
 from nimbus.api.storage.fast_uploads import FastUploads
 from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
-from nimbus.api.storage.kept_reads import KeptReads
+from nimbus.api.storage.kept_reads import KeptReads, KeptReplays
 from nimbus.api.storage.managed_folders import router as storage_managed_folders_router
 from nimbus.api.storage.objects import router as storage_objects_router
 from nimbus.api.storage.uploads import router as storage_uploads_router
 from nimbus.services.cloud import Cloud
 
 
+class _App(FastAPI):
+    """FastAPI, with kept answers replayed in front of all its layers."""
+
+    kept_reads: KeptReads | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return stack if self.kept_reads is None else KeptReplays(stack, self.kept_reads)
+
+
 def create_app(cloud: Cloud) -> FastAPI:
-    app = FastAPI(
+    app = _App(
         title="Nimbus",
         version=__version__,
         docs_url="/nimbus/docs",
@@ -51,7 +62,8 @@ def create_app(cloud: Cloud) -> FastAPI:
     )
     app.state.cloud = cloud
     errors.install(app)
-    app.add_middleware(FastObjectReads, kept=_kept_reads(cloud))
+    app.kept_reads = _kept_reads(cloud)
+    app.add_middleware(FastObjectReads, kept=app.kept_reads)
     app.add_middleware(FastUploads)
     app.add_middleware(FastDeletes)
     app.add_middleware(PartialResponses)

@@ -69,10 +69,6 @@ class FastObjectReads:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        kept = self.kept
-        key = None if kept is None else kept.key_of(scope)
-        if kept is not None and await kept.replay(key, send):
-            return
         listed = _LIST_PATH.match(scope["path"])
         if listed is not None:
             await self._list(scope, receive, send, listed.group(1))
@@ -85,6 +81,8 @@ class FastObjectReads:
         _, bucket, name = match.groups()
         request = Request(scope, receive)
         cloud = cloud_of(request)
+        kept = self.kept
+        key = None if kept is None else kept.key_of(scope)
         version = None if kept is None else kept.version(key)
         quick_found = None
         try:

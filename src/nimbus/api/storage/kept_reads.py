@@ -20,7 +20,7 @@ from collections.abc import Hashable
 from typing import NamedTuple
 
 from starlette.responses import Response
-from starlette.types import Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nimbus.core.clock import Clock
 from nimbus.services.storage.quick_reads import QuickRead
@@ -63,15 +63,22 @@ class KeptReads:
         self._seen: set[Hashable] = set()
 
     @staticmethod
-    def key_of(scope: Scope) -> Hashable:
-        """Everything of the request an answer may depend on."""
+    def key_of(scope: Scope) -> Hashable | None:
+        """Everything of a GET an answer may depend on; None for a request whose answer
+        is not kept: another method, or one trimmed to ``fields`` by a layer outside the
+        one that keeps answers (see ``KeptReplays``)."""
+        query = scope["query_string"]
+        if scope["method"] != "GET" or b"fields=" in query:
+            return None
         headers = tuple(item for item in scope["headers"] if item[0] not in _UNREAD_HEADERS)
-        return scope.get("scheme"), scope["path"], scope["query_string"], headers
+        return scope.get("scheme"), scope["path"], query, headers
 
-    def version(self, key: Hashable) -> Hashable | None:
+    def version(self, key: Hashable | None) -> Hashable | None:
         """The mark to take before a read whose answer may be kept, or None where it
         is not worth keeping yet. Most objects are read once: an answer is kept the
         second time it is asked for, so that a first reading pays only for its key."""
+        if key is None:
+            return None
         if key in self._seen:
             return self._snapshots.version()
         if len(self._seen) >= MAX_SEEN:
@@ -79,8 +86,11 @@ class KeptReads:
         self._seen.add(key)
         return None
 
-    async def replay(self, key: Hashable, send: Send) -> bool:
-        """Send the kept answer to the request ``key`` if it still holds."""
+    async def replay(self, scope: Scope, send: Send) -> bool:
+        """Send the kept answer to the request if there is one and it still holds."""
+        if not self._answers:
+            return False
+        key = self.key_of(scope)
         answer = self._answers.get(key)
         if answer is None:
             return False
@@ -97,7 +107,7 @@ class KeptReads:
         return True
 
     def keep(
-        self, key: Hashable, version: Hashable | None, found: QuickRead, response: Response
+        self, key: Hashable | None, version: Hashable | None, found: QuickRead, response: Response
     ) -> None:
         """Keep the answer to the request ``key`` that the short path decided (``found``)
         after ``version`` was taken, when it may be replayed: a whole small body, 200,
@@ -105,7 +115,8 @@ class KeptReads:
         body = getattr(response, "body", None)  # streamed answers have none
         holds_until = found.holds_until
         if (
-            version is None
+            key is None
+            or version is None
             or holds_until is None
             or response.status_code != 200
             or not isinstance(body, bytes)
@@ -128,3 +139,16 @@ class KeptReads:
     def _forget(self) -> None:
         self._answers = {}
         self._bytes = 0
+
+
+class KeptReplays:
+    """The outermost layer: a request whose answer is kept gets it before any other
+    layer runs (they would only pass it on). ``FastObjectReads`` keeps the answers."""
+
+    def __init__(self, app: ASGIApp, kept: KeptReads) -> None:
+        self.app = app
+        self.kept = kept
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not await self.kept.replay(scope, send):
+            await self.app(scope, receive, send)
