@@ -9,7 +9,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import google_crc32c
@@ -71,16 +71,30 @@ def _token(cloud: Cloud, principal: str) -> str:
         return cloud.tokens._issue(session, principal=principal, scope=SCOPE).access_token
 
 
-def _reads(cloud: Cloud, token: str, *queries: str) -> list[httpx.Response]:
-    """GETs of the object, one per query, in order, on one event loop (as on a server)."""
+Step = str | Callable[[], object]
+
+
+def _reads(cloud: Cloud, token: str, *steps: Step) -> list[httpx.Response]:
+    """The steps in order, on one event loop as on a server: a query string is a GET of
+    the object with it, a callable runs between the GETs (a change, the clock moved)."""
 
     async def run() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=create_app(cloud))
         headers = {"Authorization": f"Bearer {token}"}
+        responses = []
         async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
-            return [await client.get(f"{PATH}?{query}", headers=headers) for query in queries]
+            for step in steps:
+                if callable(step):
+                    step()
+                else:
+                    responses.append(await client.get(f"{PATH}?{step}", headers=headers))
+        return responses
 
     return asyncio.run(run())
+
+
+def _later(clock: ManualClock, minutes: int) -> Callable[[], None]:
+    return lambda: clock.advance(minutes=minutes)
 
 
 @pytest.fixture
@@ -105,19 +119,12 @@ def test_a_read_is_replayed_until_the_object_changes(
     owner = owner_of(cloud)
     token = _token(cloud, owner.principal)
 
-    async def run() -> list[bytes]:
-        transport = httpx.ASGITransport(app=create_app(cloud))
-        headers = {"Authorization": f"Bearer {token}"}
-        bodies = []
-        async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
-            for _ in range(3):
-                bodies.append((await client.get(f"{PATH}?alt=media", headers=headers)).content)
-            _put(cloud, owner, b"second")
-            for _ in range(2):
-                bodies.append((await client.get(f"{PATH}?alt=media", headers=headers)).content)
-        return bodies
+    def change() -> None:
+        _put(cloud, owner, b"second")
 
-    assert asyncio.run(run()) == [b"first"] * 3 + [b"second"] * 2
+    responses = _reads(cloud, token, *["alt=media"] * 3, change, *["alt=media"] * 2)
+
+    assert [r.content for r in responses] == [b"first"] * 3 + [b"second"] * 2
     # The first asking is remembered, the second kept, the third replayed; after the
     # change, the next is kept again (it was asked before) and the last replayed.
     assert len(short_path_calls) == 3
@@ -126,20 +133,15 @@ def test_a_read_is_replayed_until_the_object_changes(
 def test_a_commit_by_another_connection_ends_the_replays(cloud: Cloud) -> None:
     token = _token(cloud, owner_of(cloud).principal)
 
-    async def run() -> list[str]:
-        transport = httpx.ASGITransport(app=create_app(cloud))
-        headers = {"Authorization": f"Bearer {token}"}
-        types = []
-        async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
-            for _ in range(2):
-                types.append((await client.get(PATH, headers=headers)).json()["contentType"])
-            # As another worker process would: its own connection to the database file.
-            with sqlite3.connect(cloud.settings.data_dir / "nimbus.db") as other:
-                other.execute("UPDATE objects SET content_type = 'text/x-changed'")
-            types.append((await client.get(PATH, headers=headers)).json()["contentType"])
-        return types
+    def change_elsewhere() -> None:
+        # As another worker process would: its own connection to the database file.
+        with sqlite3.connect(cloud.settings.data_dir / "nimbus.db") as other:
+            other.execute("UPDATE objects SET content_type = 'text/x-changed'")
 
-    assert asyncio.run(run()) == ["text/plain"] * 2 + ["text/x-changed"]
+    responses = _reads(cloud, token, "", "", change_elsewhere, "")
+
+    types = [r.json()["contentType"] for r in responses]
+    assert types == ["text/plain"] * 2 + ["text/x-changed"]
 
 
 def test_an_expired_token_is_refused_though_its_answer_was_kept(
@@ -147,17 +149,12 @@ def test_an_expired_token_is_refused_though_its_answer_was_kept(
 ) -> None:
     token = _token(cloud, owner_of(cloud).principal)
 
-    async def run() -> list[int]:
-        transport = httpx.ASGITransport(app=create_app(cloud))
-        headers = {"Authorization": f"Bearer {token}"}
-        codes = []
-        async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
-            for minutes in (0, 30, 31):  # the token lives an hour
-                clock.advance(minutes=minutes)
-                codes.append((await client.get(f"{PATH}?alt=media", headers=headers)).status_code)
-        return codes
+    # The token lives an hour.
+    responses = _reads(
+        cloud, token, "alt=media", _later(clock, 30), "alt=media", _later(clock, 31), "alt=media"
+    )
 
-    assert asyncio.run(run()) == [200, 200, 401]
+    assert [r.status_code for r in responses] == [200, 200, 401]
 
 
 def test_a_grant_under_a_condition_on_the_time_is_decided_every_time(
@@ -180,19 +177,19 @@ def test_a_grant_under_a_condition_on_the_time_is_decided_every_time(
     cloud.buckets.set_iam_policy(
         owner, BUCKET, Policy.model_validate({"version": 3, "bindings": bindings})
     )
-    token = _token(cloud, guest)
 
-    async def run() -> list[int]:
-        transport = httpx.ASGITransport(app=create_app(cloud))
-        headers = {"Authorization": f"Bearer {token}"}
-        codes = []
-        async with httpx.AsyncClient(transport=transport, base_url="http://nimbus") as client:
-            for minutes in (0, 10, 21):  # the condition ends at 30, the token at 60
-                clock.advance(minutes=minutes)
-                codes.append((await client.get(f"{PATH}?alt=media", headers=headers)).status_code)
-        return codes
+    # The condition ends at 30 minutes, the token at 60.
+    responses = _reads(
+        cloud,
+        _token(cloud, guest),
+        "alt=media",
+        _later(clock, 10),
+        "alt=media",
+        _later(clock, 21),
+        "alt=media",
+    )
 
-    assert asyncio.run(run()) == [200, 200, 403]
+    assert [r.status_code for r in responses] == [200, 200, 403]
 
 
 def test_replays_count_as_reads(cloud: Cloud) -> None:
