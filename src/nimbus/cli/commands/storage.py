@@ -18,6 +18,12 @@ from nimbus.cli.commands import (
 from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.storage import listing
+from nimbus.cli.storage.customer_keys import (
+    DecryptionKeys,
+    FetchListedHashes,
+    ReadingEncryptionKey,
+    keys_from_flags,
+)
 from nimbus.cli.storage.ls import Detail, bucket_lines, url_lines
 from nimbus.cli.storage.urls import SCHEME, bucket_path, object_path, parse
 
@@ -52,9 +58,19 @@ def ls(
     buckets: Annotated[
         bool, typer.Option("--buckets", "-b", help="The buckets themselves, not their objects.")
     ] = False,
+    encryption_key: ReadingEncryptionKey = None,
+    decryption_keys: DecryptionKeys = None,
+    fetch_hashes: FetchListedHashes = False,
 ) -> None:
     """List buckets, or the objects and prefixes in them."""
-    detail = Detail(long=long, full=full, recursive=recursive, all_versions=all_versions)
+    keys = keys_from_flags(encryption_key, decryption_keys)  # refused before any request
+    detail = Detail(
+        long=long,
+        full=full,
+        recursive=recursive,
+        all_versions=all_versions,
+        hashes_with=keys if fetch_hashes else None,
+    )
     parsed = [parse(url) for url in urls or ["gs://"]]
     context = context_of(ctx)
     with context.api() as api:

@@ -14,12 +14,13 @@ from nimbus.cli.listing import narrow
 from nimbus.cli.storage import listing, views
 from nimbus.cli.storage.customer_keys import (
     DecryptionKeys,
+    FetchHashes,
+    FetchListedHashes,
     ReadingEncryptionKey,
-    key_sha256,
     keys_from_flags,
 )
 from nimbus.cli.storage.rewrites import rewrite_objects
-from nimbus.cli.storage.urls import CloudUrl, object_path, parse, parse_object
+from nimbus.cli.storage.urls import object_path, parse, parse_object
 
 app = typer.Typer(name="objects", help="Describe, list and update objects.", no_args_is_help=True)
 
@@ -40,13 +41,7 @@ def describe(
     raw: Raw = False,
     encryption_key: ReadingEncryptionKey = None,
     decryption_keys: DecryptionKeys = None,
-    fetch_hashes: Annotated[
-        bool,
-        typer.Option(
-            "--fetch-encrypted-object-hashes",
-            help="For an object under a customer key, read again with the key: its hashes.",
-        ),
-    ] = False,
+    fetch_hashes: FetchHashes = False,
 ) -> None:
     """Show an object's metadata."""
     target = parse_object(url)
@@ -55,13 +50,9 @@ def describe(
     with context.api() as api:
         found = listing.get_object(api, target)
         assert found is not None
-        hidden = not (found.get("md5Hash") and found.get("crc32c"))
-        if fetch_hashes and hidden and key_sha256(found):
+        if fetch_hashes:
             # As gcloud: the first read goes without a key; the key only for the hashes.
-            key = keys.for_object(found, str(target))
-            exact = CloudUrl(target.bucket, target.name, int(found["generation"]))
-            headers = key.headers() if key else None
-            found = listing.get_object(api, exact, headers=headers) or found
+            found = listing.with_hashes(api, found, keys, str(target))
     output.show(_shown(found, raw), context.format, "yaml")
 
 
@@ -78,9 +69,13 @@ def list_objects(
     filter: Filter = None,
     limit: Limit = None,
     sort_by: SortBy = None,
+    encryption_key: ReadingEncryptionKey = None,
+    decryption_keys: DecryptionKeys = None,
+    fetch_hashes: FetchListedHashes = False,
 ) -> None:
     """List the objects the URLs name, at any depth."""
     parsed = [parse(url) for url in urls]
+    keys = keys_from_flags(encryption_key, decryption_keys)
     context = context_of(ctx)
     found: list[dict[str, Any]] = []
     with context.api() as api:
@@ -91,7 +86,11 @@ def list_objects(
             if not entries:
                 raise listing.no_match([str(url)])
             objects = listing.objects_under(api, entries, versions=all_versions)
-            found.extend(_shown(e.resource, raw) for e in objects if e.resource is not None)
+            resources = [e.resource for e in objects if e.resource is not None]
+            if fetch_hashes:
+                # Unlike describe, an object no key matches is listed as it came.
+                resources = [listing.with_hashes(api, item, keys) for item in resources]
+            found.extend(_shown(item, raw) for item in resources)
     shown = narrow(found, filter=filter, sort_by=sort_by, limit=limit)
     output.show(shown, context.format, "yaml")
 

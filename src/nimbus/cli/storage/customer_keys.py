@@ -40,6 +40,24 @@ DecryptionKeys = Annotated[
         help="Base64 AES-256 keys that decrypt objects, picked by their SHA-256.",
     ),
 ]
+# gcloud's two wordings: a GET hides the hashes of an object under a customer key, and
+# so does a list, for every such object (one more request each).
+FetchHashes = Annotated[
+    bool,
+    typer.Option(
+        "--fetch-encrypted-object-hashes",
+        help="An object under a customer key comes without hashes: if a matching key "
+        "is given, read it again with the key to show them.",
+    ),
+]
+FetchListedHashes = Annotated[
+    bool,
+    typer.Option(
+        "--fetch-encrypted-object-hashes",
+        help="A list leaves out the hashes of objects under customer keys: fetch each "
+        "such object again with its matching key, one request per object.",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -92,14 +110,16 @@ class Keys:
     decryption: dict[str, CustomerKey] = field(default_factory=dict)  # by SHA-256
     clear: bool = False  # ``--clear-encryption-key``: write under Google's keys
 
-    def for_object(self, resource: Json | None, url: str) -> CustomerKey | None:
+    def for_object(
+        self, resource: Json | None, url: str, *, missing_ok: bool = False
+    ) -> CustomerKey | None:
         """The key that reads an object: None if it needs none; an error if none given
-        matches (gcloud's wording)."""
+        matches (gcloud's wording), or None with ``missing_ok``."""
         sha256 = key_sha256(resource)
         if sha256 is None:
             return None
         found = self.decryption.get(sha256)
-        if found is None:
+        if found is None and not missing_ok:
             raise CliError(
                 f"Missing decryption key with SHA256 hash {sha256}. "
                 f"No decryption key matches object {url}."

@@ -8,6 +8,7 @@ from typing import Any
 
 from nimbus.cli.client import Api, ApiError, Json
 from nimbus.cli.failures import CliError
+from nimbus.cli.storage.customer_keys import Keys, key_sha256
 from nimbus.cli.storage.urls import CloudUrl, bucket_path, object_path, object_url
 from nimbus.cli.storage.wildcards import compile_pattern, crosses_levels, literal_prefix
 
@@ -127,6 +128,22 @@ def get_object(
         if exc.code == 404:
             raise CliError(f"{url} not found: 404.") from exc
         raise
+
+
+def with_hashes(api: Api, resource: Json, keys: Keys, url: str | None = None) -> Json:
+    """An object under a customer key, read again (same generation) with its key, since
+    a key-less GET or list leaves its hashes out (``--fetch-encrypted-object-hashes``).
+
+    Given the ``url`` it was asked by (describe), no matching key is an error naming it;
+    without, the object stays as it came, as gcloud's listings leave it.
+    """
+    if (resource.get("md5Hash") and resource.get("crc32c")) or not key_sha256(resource):
+        return resource
+    key = keys.for_object(resource, url or "", missing_ok=url is None)
+    if key is None:
+        return resource
+    exact = CloudUrl(str(resource["bucket"]), str(resource["name"]), int(resource["generation"]))
+    return get_object(api, exact, headers=key.headers()) or resource
 
 
 def require_bucket(api: Api, bucket: str) -> Json:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nimbus.cli.client import Api, Json
 from nimbus.cli.failures import CliError
 from nimbus.cli.storage import listing, views
+from nimbus.cli.storage.customer_keys import Keys
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.urls import CloudUrl
 
@@ -24,6 +25,8 @@ class Detail:
     full: bool = False
     recursive: bool = False
     all_versions: bool = False
+    # ``--fetch-encrypted-object-hashes``: the keys that read hidden hashes back.
+    hashes_with: Keys | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def url_lines(api: Api, url: CloudUrl, detail: Detail) -> Iterator[str]:
     objects = total = 0
     first = True
     for row in rows:
-        text = _text(row, detail)
+        text = _text(_with_hashes(api, row, detail), detail)
         if first:
             text, first = text.lstrip("\n"), False
         if isinstance(row, Entry) and not row.is_container:
@@ -72,6 +75,14 @@ def _walk(
             yield from _walk(api, _level(api, entry, detail), depth - 1, detail)
         else:
             yield entry
+
+
+def _with_hashes(api: Api, row: Entry | Heading, detail: Detail) -> Entry | Heading:
+    """Only ``-L`` prints hashes, so only it pays a request per encrypted object."""
+    keys = detail.hashes_with if detail.full else None
+    if keys is None or isinstance(row, Heading) or row.resource is None:
+        return row
+    return replace(row, resource=listing.with_hashes(api, row.resource, keys))
 
 
 def _text(row: Entry | Heading, detail: Detail) -> str:
