@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+import google_crc32c
 import pytest
 import yaml
 
@@ -105,6 +106,62 @@ def test_describe_shows_the_key_and_with_it_the_hashes(
     rows = dict(line.strip().split(":", 1) for line in full.splitlines()[1:-1])
     assert rows["Encryption Algorithm"].strip() == "AES256"
     assert rows["Encryption Key SHA256"].strip() == sha(key)
+
+
+def full_rows(listed: str) -> dict[str, str]:
+    """The fields of the one object an ``ls -L`` shows, by title."""
+    rows = (line.strip().split(":", 1) for line in listed.splitlines()[1:-1])
+    return {title: value.strip() for title, value in rows}
+
+
+def test_listings_fetch_encrypted_hashes_with_a_matching_key(
+    cli: Cli, bucket: str, tmp_path: Path
+) -> None:
+    key, other = new_key(), new_key()
+    data = b"listed under a key"
+    source = tmp_path / "listed.txt"
+    source.write_bytes(data)
+    url = f"{bucket}/listed.txt"
+    ok(cli, f"storage cp {source} {url} --encryption-key {key}")
+    hashes = {
+        "Hash (CRC32C)": base64.b64encode(google_crc32c.Checksum(data).digest()).decode(),
+        "Hash (MD5)": base64.b64encode(hashlib.md5(data).digest()).decode(),
+    }
+    fetch = "--fetch-encrypted-object-hashes --decryption-keys"
+
+    plain = full_rows(ok(cli, f"storage ls -L {url}").stdout)
+    assert plain["Encryption Key SHA256"] == sha(key) and not hashes.keys() & plain.keys()
+    fetched = full_rows(ok(cli, f"storage ls -L {url} {fetch}={other},{key}").stdout)
+    assert {title: fetched[title] for title in hashes} == hashes
+    unmatched = full_rows(ok(cli, f"storage ls -L {url} {fetch}={other}").stdout)
+    assert not hashes.keys() & unmatched.keys()  # listed as it came, not an error
+
+    def listed(keys: str) -> dict[str, object]:
+        command = f"storage objects list {url} {fetch}={keys} --format json"
+        shown = json.loads(ok(cli, command).stdout)
+        assert len(shown) == 1
+        return dict(shown[0])
+
+    found = listed(key)
+    assert (found["crc32c_hash"], found["md5_hash"]) == tuple(hashes.values())
+    assert "crc32c_hash" not in listed(other) and "md5_hash" not in listed(other)
+
+
+@pytest.mark.parametrize(
+    ("command", "name"), [("ls -L", "storage.ls"), ("objects list", "storage.objects.list")]
+)
+def test_listings_refuse_an_invalid_key_before_anything_is_sent(
+    command: str, name: str, cli: Cli
+) -> None:
+    value = base64.b64encode(b"sixteen byte key").decode()
+    missing_bucket = f"gs://{unique_id('bkt')}"  # a request would end in its 404 instead
+    refused = nimbus(
+        cli,
+        f"storage {command} {missing_bucket} --fetch-encrypted-object-hashes "
+        f"--decryption-keys={value}",
+    )
+    line = failed_in_one_line(refused, name)
+    assert "--decryption-keys" in line and value not in line
 
 
 def test_a_resumable_upload_carries_the_key(cli: Cli, bucket: str, tmp_path: Path) -> None:
