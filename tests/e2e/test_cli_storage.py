@@ -190,7 +190,8 @@ def test_objects_describe_and_update(cli: Cli, bucket: str, tmp_path: Path) -> N
     )
     after = json.loads(updated.stdout)
     assert after["content_type"] == "text/plain" and after["cache_control"] == "no-cache"
-    assert after["custom_fields"] == {"owner": "ci"}
+    mtime = str(int(page.stat().st_mtime))  # recorded by cp, as gcloud records it
+    assert after["custom_fields"] == {"goog-reserved-file-mtime": mtime, "owner": "ci"}
     assert after["custom_time"] == "2024-01-02T03:04:05+0000"
     listed = ok(cli, f"storage objects list {bucket} --format 'value(name,size)'")
     assert listed.stdout == "site/index.html\t11\n"

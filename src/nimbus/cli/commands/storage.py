@@ -12,6 +12,7 @@ from nimbus.cli.commands import (
     storage_buckets,
     storage_managed_folders,
     storage_objects,
+    storage_rsync,
     storage_sign_url,
     storage_transfer,
 )
@@ -37,6 +38,7 @@ app.command("cp")(storage_transfer.cp)
 app.command("mv")(storage_transfer.mv)
 app.command("rm")(storage_transfer.rm)
 app.command("cat")(storage_transfer.cat)
+app.command("rsync")(storage_rsync.rsync)
 app.command("sign-url")(storage_sign_url.sign_url)
 
 OptionalUrls = Annotated[list[str] | None, typer.Argument(metavar="[URLS]...")]

@@ -39,6 +39,7 @@ class Options:
     custom_metadata: dict[str, str] = field(default_factory=dict)
     no_clobber: bool = False
     keys: Keys = field(default_factory=Keys)
+    restore_mtimes: bool = False  # rsync: a downloaded file takes its object's file mtime
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from nimbus.cli.client import Api, ApiError, Json
 from nimbus.cli.failures import CliError
-from nimbus.cli.storage import downloads, uploads
+from nimbus.cli.storage import downloads, file_times, uploads
 from nimbus.cli.storage.customer_keys import rewrite_headers
 from nimbus.cli.storage.endpoints import Job, LocalFile, Options, Skipped, Stdio, describe
 from nimbus.cli.storage.listing import Entry
@@ -26,7 +26,13 @@ T = TypeVar("T")
 
 
 def copy_all(
-    api: Api, jobs: Sequence[Job], options: Options, *, quiet: bool, move: bool = False
+    api: Api,
+    jobs: Sequence[Job],
+    options: Options,
+    *,
+    quiet: bool,
+    move: bool = False,
+    keep_going: bool = True,
 ) -> None:
     for job in jobs:  # every object's key is found before any byte moves
         if isinstance(job.source, Entry):
@@ -39,7 +45,14 @@ def copy_all(
         def one(job: Job) -> None:
             _copy(api, job, options, progress, move=move)
 
-        run_all(api, jobs, one, parallel=not streaming, on_interrupt=progress.stop)
+        run_all(
+            api,
+            jobs,
+            one,
+            parallel=not streaming,
+            on_interrupt=progress.stop,
+            keep_going=keep_going,
+        )
 
 
 def run_all(
@@ -49,12 +62,16 @@ def run_all(
     *,
     parallel: bool = True,
     on_interrupt: Callable[[], None] | None = None,
+    keep_going: bool = True,
 ) -> None:
     """``work`` on every item (four at a time); then the first failure, if any.
-    ``on_interrupt`` tells work under way to end when the user presses Ctrl-C."""
+    ``on_interrupt`` tells work under way to end when the user presses Ctrl-C; without
+    ``keep_going``, items not yet started are left once one has failed."""
     failures: list[str] = []
 
     def guarded(item: T) -> None:
+        if failures and not keep_going:
+            return
         try:
             work(item)
         except CliError as exc:
@@ -120,6 +137,8 @@ def _transfer(api: Api, job: Job, options: Options, progress: Progress) -> None:
             if options.no_clobber and target.path.exists():
                 raise Skipped()
             downloads.download_file(api, source, target.path, progress, key)
+            if options.restore_mtimes:
+                file_times.restore(target.path, source.resource)
     else:
         raise CliError(f"Cannot copy {describe(source)} to {describe(target)}.")
 

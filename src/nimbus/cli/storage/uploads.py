@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from nimbus.cli.client import Api, ApiError, Json
 from nimbus.cli.failures import CliError, Unreachable
+from nimbus.cli.storage import file_times
 from nimbus.cli.storage.checksums import Crc32c, verify
 from nimbus.cli.storage.endpoints import Options
 from nimbus.cli.storage.progress import Progress
@@ -34,8 +35,9 @@ def upload_file(
     api: Api, path: Path, target: CloudUrl, options: Options, progress: Progress
 ) -> Json:
     guessed = mimetypes.guess_type(path.name)[0]
-    metadata = _metadata(target, options, guessed)
     try:
+        # gcloud records every uploaded file's mtime; the user's own metadata wins.
+        metadata = _metadata(target, options, guessed, file_times.stamp(path))
         with path.open("rb") as handle:
             size = path.stat().st_size
             if size <= SIMPLE_LIMIT:
@@ -57,15 +59,18 @@ def upload_stream(
     return _resumable(api, target, metadata, stream, None, options, progress, head=head)
 
 
-def _metadata(target: CloudUrl, options: Options, guessed: str | None) -> Json:
+def _metadata(
+    target: CloudUrl, options: Options, guessed: str | None, stamped: dict[str, str] | None = None
+) -> Json:
     metadata: Json = {
         "name": target.name,
         "contentType": options.content_type or guessed or DEFAULT_CONTENT_TYPE,
     }
     if options.cache_control:
         metadata["cacheControl"] = options.cache_control
-    if options.custom_metadata:
-        metadata["metadata"] = dict(options.custom_metadata)
+    custom = {**(stamped or {}), **options.custom_metadata}
+    if custom:
+        metadata["metadata"] = custom
     return metadata
 
 

@@ -1,0 +1,102 @@
+"""``nimbus storage rsync`` as a user runs it, like ``gcloud storage rsync``: a tree up
+to a prefix and back, only what changed copied again, removals, dry runs, the top
+level alone, exclusions, bucket to bucket, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import unique_id
+from tests.e2e.expect import Cli, ok
+
+pytestmark = pytest.mark.e2e
+
+MTIME = "goog-reserved-file-mtime"
+
+
+@pytest.fixture
+def bucket(cli: Cli, project: str) -> str:
+    url = f"gs://{unique_id('bkt')}"
+    ok(cli, f"storage buckets create {url} --project {project}")
+    return url
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def objects(cli: Cli, url: str) -> dict[str, dict[str, object]]:
+    """Each object under ``url`` by name, as the API gives it."""
+    listed = json.loads(ok(cli, f"storage objects list {url} --raw --format json").stdout)
+    return {str(item["name"]): item for item in listed}
+
+
+def generations(cli: Cli, url: str) -> dict[str, object]:
+    return {name: item["generation"] for name, item in objects(cli, url).items()}
+
+
+def make_tree(root: Path, contents: dict[str, bytes]) -> None:
+    for name, data in contents.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+
+
+def test_a_tree_up_to_a_prefix_and_back_then_only_changes(
+    cli: Cli, bucket: str, tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree"
+    make_tree(tree, {"a.txt": b"alpha", "sub/b.txt": b"bravo", "sub/deep/c.bin": os.urandom(3000)})
+    (tree / "sub" / "empty").mkdir()
+    up = ok(cli, f"storage rsync -r {tree} {bucket}/backup")
+    assert f"Copying file://{tree / 'sub/b.txt'} to {bucket}/backup/sub/b.txt" in up.stderr
+    assert up.stderr.splitlines()[-1] == (
+        "Synchronized: 3 items copied, 0 removed, 0 already up to date."
+    )
+    stored = objects(cli, f"{bucket}/backup/")
+    assert sorted(stored) == ["backup/a.txt", "backup/sub/b.txt", "backup/sub/deep/c.bin"]
+    mtime = str(int((tree / "a.txt").stat().st_mtime))
+    assert stored["backup/a.txt"]["metadata"] == {MTIME: mtime}
+
+    back = tmp_path / "back"
+    ok(cli, f"storage rsync -r {bucket}/backup {back}")
+    assert files_under(back) == files_under(tree)
+    assert int((back / "a.txt").stat().st_mtime) == int(mtime)  # from the object's record
+
+    before = generations(cli, f"{bucket}/backup/")
+    again = ok(cli, f"storage rsync -r {tree} {bucket}/backup")
+    assert "Copying" not in again.stderr and "0 items copied" in again.stderr
+    assert generations(cli, f"{bucket}/backup/") == before
+
+    (tree / "a.txt").write_bytes(b"ALPHA")  # same size, new bytes, a later mtime
+    later = int(mtime) + 60
+    os.utime(tree / "a.txt", (later, later))
+    changed = ok(cli, f"storage rsync -r {tree} {bucket}/backup")
+    assert "Synchronized: 1 item copied, 0 removed, 2 already up to date." in changed.stderr
+    after = generations(cli, f"{bucket}/backup/")
+    assert after["backup/a.txt"] != before["backup/a.txt"]
+    assert after["backup/sub/b.txt"] == before["backup/sub/b.txt"]
+    assert ok(cli, f"storage cat {bucket}/backup/a.txt").stdout == "ALPHA"
+
+    ok(cli, f"storage cp {tree / 'a.txt'} {bucket}/backup/extra.txt")
+    (tree / "sub" / "b.txt").write_bytes(b"bravo, longer")
+    snapshot = generations(cli, f"{bucket}/backup/")
+    delete = "--delete-unmatched-destination-objects"
+    planned = ok(cli, f"storage rsync -r {delete} --dry-run {tree} {bucket}/backup")
+    assert planned.stderr.splitlines() == [
+        f"Would copy file://{tree / 'sub/b.txt'} to {bucket}/backup/sub/b.txt",
+        f"Would remove {bucket}/backup/extra.txt",
+    ]
+    assert generations(cli, f"{bucket}/backup/") == snapshot
+
+    synced = ok(cli, f"storage rsync -r {delete} {tree} {bucket}/backup")
+    assert f"Removing {bucket}/backup/extra.txt..." in synced.stderr
+    assert sorted(objects(cli, f"{bucket}/backup/")) == sorted(stored)
+    assert ok(cli, f"storage cat {bucket}/backup/sub/b.txt").stdout == "bravo, longer"
