@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import unique_id
-from tests.e2e.expect import Cli, ok
+from tests.e2e.expect import Cli, failed_in_one_line, nimbus, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -100,3 +100,64 @@ def test_a_tree_up_to_a_prefix_and_back_then_only_changes(
     assert f"Removing {bucket}/backup/extra.txt..." in synced.stderr
     assert sorted(objects(cli, f"{bucket}/backup/")) == sorted(stored)
     assert ok(cli, f"storage cat {bucket}/backup/sub/b.txt").stdout == "bravo, longer"
+
+
+def test_top_level_exclusions_and_bucket_to_bucket(
+    cli: Cli, bucket: str, project: str, tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree"
+    make_tree(tree, {"top.txt": b"top", "run.log": b"log", "sub/deep.txt": b"deep"})
+    flat = ok(cli, f"storage rsync {tree} {bucket}/flat")  # no -r: sub/ stays behind
+    assert sorted(objects(cli, f"{bucket}/flat/")) == ["flat/run.log", "flat/top.txt"]
+    assert "2 items copied" in flat.stderr
+
+    ok(cli, f"storage rsync -r -x '.*\\.log$,nothing' {tree} {bucket}/all")
+    assert sorted(objects(cli, f"{bucket}/all/")) == ["all/sub/deep.txt", "all/top.txt"]
+    ok(cli, f"storage cp {tree / 'run.log'} {bucket}/all/kept.log")
+    excluded = ok(
+        cli,
+        f"storage rsync -r -x '.*\\.log$' --delete-unmatched-destination-objects {tree} "
+        f"{bucket}/all",
+    )
+    assert "Removing" not in excluded.stderr  # an excluded name is not removed either
+    assert "all/kept.log" in objects(cli, f"{bucket}/all/")
+
+    other = f"gs://{unique_id('bkt')}"
+    ok(cli, f"storage buckets create {other} --project {project}")
+    across = ok(cli, f"storage rsync -r {bucket}/all {other}")
+    assert f"Copying {bucket}/all/sub/deep.txt to {other}/sub/deep.txt" in across.stderr
+    copied = objects(cli, other)
+    assert sorted(copied) == ["kept.log", "sub/deep.txt", "top.txt"]
+    originals = objects(cli, f"{bucket}/all/")
+    assert copied["top.txt"]["crc32c"] == originals["all/top.txt"]["crc32c"]
+    assert copied["top.txt"]["metadata"] == originals["all/top.txt"]["metadata"]
+    assert "0 items copied" in ok(cli, f"storage rsync -r {bucket}/all {other}").stderr
+
+    (tree / "run.log").unlink()
+    (tree / "top.txt").write_bytes(b"TOP")  # same size, an older mtime
+    os.utime(tree / "top.txt", (1_000_000_000, 1_000_000_000))
+    kept = ok(cli, f"storage rsync -r -n {tree} {bucket}/all")
+    assert "0 items copied" in kept.stderr
+    newer = ok(cli, f"storage rsync -r -u {tree} {bucket}/all")  # the object's mtime is newer
+    assert "0 items copied" in newer.stderr
+    sums = ok(cli, f"storage rsync -r --checksums-only {tree} {bucket}/all")
+    assert "1 item copied" in sums.stderr
+    assert ok(cli, f"storage cat {bucket}/all/top.txt").stdout == "TOP"
+    os.utime(tree / "top.txt", (2_000_000_000, 2_000_000_000))  # only the mtime changes
+    assert (
+        "0 items copied" in ok(cli, f"storage rsync -r --checksums-only {tree} {bucket}/all").stderr
+    )
+
+
+def test_errors_are_one_line_and_change_nothing(cli: Cli, bucket: str, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    make_tree(tree, {"one.txt": b"1"})
+    missing = nimbus(cli, f"storage rsync -r {tmp_path / 'nope'} {bucket}")
+    assert "does not exist" in failed_in_one_line(missing, "storage.rsync")
+    no_bucket = nimbus(cli, f"storage rsync -r {tree} gs://{unique_id('gone')}")
+    assert "not found" in failed_in_one_line(no_bucket, "storage.rsync")
+    no_prefix = nimbus(cli, f"storage rsync -r {bucket}/nothing-here {tmp_path / 'out'}")
+    assert "matched no objects" in failed_in_one_line(no_prefix, "storage.rsync")
+    wildcard = nimbus(cli, f"storage rsync '{tree}/*' {bucket}")
+    assert "wildcards" in failed_in_one_line(wildcard, "storage.rsync")
+    assert objects(cli, bucket) == {} and not (tmp_path / "out").exists()
