@@ -161,3 +161,27 @@ def test_errors_are_one_line_and_change_nothing(cli: Cli, bucket: str, tmp_path:
     wildcard = nimbus(cli, f"storage rsync '{tree}/*' {bucket}")
     assert "wildcards" in failed_in_one_line(wildcard, "storage.rsync")
     assert objects(cli, bucket) == {} and not (tmp_path / "out").exists()
+
+
+def test_continue_on_error_copies_the_rest_and_fails_at_the_end(
+    cli: Cli, bucket: str, tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree"
+    make_tree(tree, {"a.txt": b"a", "b.txt": b"b"})
+    ok(cli, f"storage rsync {tree} {bucket}")
+    out = tmp_path / "out"
+    make_tree(out, {"a.txt/in-the-way": b"x"})  # a directory where a.txt must go
+    failed = nimbus(cli, f"storage rsync -c {bucket} {out}")
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr
+    assert f"Unable to write [{out / 'a.txt'}]" in failed.stderr.splitlines()[-1]
+    assert (out / "b.txt").read_bytes() == b"b"
+
+
+def test_between_two_directories(cli: Cli, tmp_path: Path) -> None:
+    tree, copy = tmp_path / "tree", tmp_path / "copy"
+    make_tree(tree, {"a.txt": b"a", "sub/b.txt": b"bb"})
+    make_tree(copy, {"stale.txt": b"old"})
+    ok(cli, f"storage rsync -r --delete-unmatched-destination-objects {tree} {copy}")
+    assert files_under(copy) == files_under(tree)
+    assert (copy / "a.txt").stat().st_mtime == (tree / "a.txt").stat().st_mtime
+    assert "0 items copied" in ok(cli, f"storage rsync -r {tree} {copy}").stderr

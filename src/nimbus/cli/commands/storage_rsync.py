@@ -8,7 +8,7 @@ import typer
 
 from nimbus.cli import output
 from nimbus.cli.client import Api
-from nimbus.cli.context import context_of
+from nimbus.cli.context import Context, context_of
 from nimbus.cli.storage import sync_roots
 from nimbus.cli.storage.customer_keys import DecryptionKeys, EncryptionKey, keys_from_flags
 from nimbus.cli.storage.endpoints import LocalFile, Options, describe
@@ -16,6 +16,7 @@ from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.progress import say
 from nimbus.cli.storage.sync_compare import Found, Rules
 from nimbus.cli.storage.sync_plan import SyncPlan, exclusions, sync_plan
+from nimbus.cli.storage.sync_roots import LocalRoot, Root
 from nimbus.cli.storage.transfer import copy_all, delete_object, run_all
 
 
@@ -71,7 +72,7 @@ def rsync(
     rules = Rules(checksums_only=checksums_only, skip_if_dest_newer=skip_if_newer)
     from_root, to_root = sync_roots.root_of(source), sync_roots.root_of(destination)
     context = context_of(ctx)
-    with context.api() as api:
+    with _client(context, from_root, to_root) as api:
         present = sync_roots.contents(api, from_root, recursive=recursive, source=True)
         there = sync_roots.contents(api, to_root, recursive=recursive, source=False)
         plan = sync_plan(
@@ -91,6 +92,13 @@ def rsync(
         _remove(api, plan.removals, keep_going=continue_on_error)
     if not context.quiet:
         output.status(_summary(plan))
+
+
+def _client(context: Context, *roots: Root) -> Api:
+    """The API; two directories need no account, as they send no request."""
+    if all(isinstance(root, LocalRoot) for root in roots):
+        return Api(context.endpoint(), None)
+    return context.api()
 
 
 def _tell(plan: SyncPlan) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from nimbus.cli.client import Api, ApiError, Json
 from nimbus.cli.failures import CliError
-from nimbus.cli.storage import downloads, file_times, uploads
+from nimbus.cli.storage import downloads, file_times, local_copies, uploads
 from nimbus.cli.storage.customer_keys import rewrite_headers
 from nimbus.cli.storage.endpoints import Job, LocalFile, Options, Skipped, Stdio, describe
 from nimbus.cli.storage.listing import Entry
@@ -139,6 +139,10 @@ def _transfer(api: Api, job: Job, options: Options, progress: Progress) -> None:
             downloads.download_file(api, source, target.path, progress, key)
             if options.restore_mtimes:
                 file_times.restore(target.path, source.resource)
+    elif isinstance(source, LocalFile) and isinstance(target, LocalFile):  # rsync only
+        if options.no_clobber and target.path.exists():
+            raise Skipped()
+        local_copies.copy_file(source.path, target.path, progress)
     else:
         raise CliError(f"Cannot copy {describe(source)} to {describe(target)}.")
 
