@@ -14,9 +14,9 @@ from nimbus.cli.storage.customer_keys import DecryptionKeys, EncryptionKey, keys
 from nimbus.cli.storage.endpoints import LocalFile, Options, describe
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.progress import say
-from nimbus.cli.storage.sync_compare import Found, Rules
+from nimbus.cli.storage.sync_compare import Rules
 from nimbus.cli.storage.sync_plan import SyncPlan, exclusions, sync_plan
-from nimbus.cli.storage.sync_roots import LocalRoot, Root
+from nimbus.cli.storage.sync_roots import Found, LocalRoot, Root
 from nimbus.cli.storage.transfer import copy_all, delete_object, run_all
 
 

@@ -16,9 +16,9 @@ from nimbus.cli.storage import file_times
 from nimbus.cli.storage.checksums import Crc32c
 from nimbus.cli.storage.endpoints import LocalFile
 from nimbus.cli.storage.listing import Entry
+from nimbus.cli.storage.sync_roots import Found
 
 READ_SIZE = 1024 * 1024
-Found = LocalFile | Entry
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from nimbus.cli.failures import CliError
 from nimbus.cli.storage.endpoints import Job
-from nimbus.cli.storage.sync_compare import Found, Rules, should_copy
-from nimbus.cli.storage.sync_roots import Root
+from nimbus.cli.storage.sync_compare import Rules, should_copy
+from nimbus.cli.storage.sync_roots import Found, Root
 
 
 @dataclass(frozen=True)
