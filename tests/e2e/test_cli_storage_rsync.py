@@ -170,11 +170,12 @@ def test_continue_on_error_copies_the_rest_and_fails_at_the_end(
     make_tree(tree, {"a.txt": b"a", "b.txt": b"b"})
     ok(cli, f"storage rsync {tree} {bucket}")
     out = tmp_path / "out"
-    make_tree(out, {"a.txt/in-the-way": b"x"})  # a directory where a.txt must go
-    failed = nimbus(cli, f"storage rsync -c {bucket} {out}")
+    make_tree(out, {"a.txt/in-the-way": b"x", "stale.txt": b"old"})  # a.txt cannot be written
+    failed = nimbus(cli, f"storage rsync -c --delete-unmatched-destination-objects {bucket} {out}")
     assert failed.returncode != 0 and "Traceback" not in failed.stderr
     assert f"Unable to write [{out / 'a.txt'}]" in failed.stderr.splitlines()[-1]
     assert (out / "b.txt").read_bytes() == b"b"
+    assert not (out / "stale.txt").exists()  # removals go on after the failed copy
 
 
 def test_between_two_directories(cli: Cli, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import typer
 from nimbus.cli import output
 from nimbus.cli.client import Api
 from nimbus.cli.context import Context, context_of
+from nimbus.cli.failures import CliError
 from nimbus.cli.storage import sync_roots
 from nimbus.cli.storage.customer_keys import DecryptionKeys, EncryptionKey, keys_from_flags
 from nimbus.cli.storage.endpoints import LocalFile, Options, describe
@@ -87,9 +88,19 @@ def rsync(
         if dry_run:
             _tell(plan)
             return
-        if plan.copies:
-            copy_all(api, plan.copies, options, quiet=context.quiet, keep_going=continue_on_error)
+        failed: CliError | None = None
+        try:
+            if plan.copies:
+                copy_all(
+                    api, plan.copies, options, quiet=context.quiet, keep_going=continue_on_error
+                )
+        except CliError as exc:
+            if not continue_on_error:
+                raise  # nothing is removed after a failed copy
+            failed = exc
         _remove(api, plan.removals, keep_going=continue_on_error)
+        if failed is not None:
+            raise failed
     if not context.quiet:
         output.status(_summary(plan))
 
