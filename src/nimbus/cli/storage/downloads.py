@@ -6,7 +6,9 @@ only once complete and verified, so a reader never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -28,14 +30,21 @@ def download_file(
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CliError(f"Unable to create the directory [{path.parent}]: {exc.strerror}.") from exc
+    try:
+        with replacing(path) as temporary, temporary.open("wb") as handle:
+            download(api, entry, handle, progress, key=key)
+    except OSError as exc:
+        raise CliError(f"Unable to write [{path}]: {exc.strerror}.") from exc
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write to, renamed into its place once the
+    block ends well and removed if it does not: a reader never sees half a file."""
     temporary = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.nimbus-tmp")
     try:
-        with temporary.open("wb") as handle:
-            download(api, entry, handle, progress, key=key)
+        yield temporary
         temporary.replace(path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise CliError(f"Unable to write [{path}]: {exc.strerror}.") from exc
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
