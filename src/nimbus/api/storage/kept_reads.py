@@ -32,6 +32,9 @@ from nimbus.store.snapshots import Snapshots
 _UNREAD_HEADERS = frozenset(
     {b"user-agent", b"x-goog-api-client", b"x-goog-gcs-idempotency-token", b"connection"}
 )
+# Where a request's key is kept once made: the replay layer and the reads layer both
+# need it, and the scope is the request's own.
+_KEY = "nimbus.kept_reads.key"
 # Small objects only, and a bounded total: the server's memory stays flat.
 MAX_BODY = 64 * 1024
 MAX_BYTES = 16 * 1024 * 1024
@@ -67,11 +70,16 @@ class KeptReads:
         """Everything of a GET an answer may depend on; None for a request whose answer
         is not kept: another method, or one trimmed to ``fields`` by a layer outside the
         one that keeps answers (see ``KeptReplays``)."""
+        if _KEY in scope:  # made already by ``KeptReplays`` for this request
+            made: Hashable | None = scope[_KEY]
+            return made
         query = scope["query_string"]
-        if scope["method"] != "GET" or b"fields=" in query:
-            return None
-        headers = tuple(item for item in scope["headers"] if item[0] not in _UNREAD_HEADERS)
-        return scope.get("scheme"), scope["path"], query, headers
+        key: Hashable | None = None
+        if scope["method"] == "GET" and b"fields=" not in query:
+            headers = tuple(item for item in scope["headers"] if item[0] not in _UNREAD_HEADERS)
+            key = scope.get("scheme"), scope["path"], query, headers
+        scope[_KEY] = key
+        return key
 
     def version(self, key: Hashable | None) -> Hashable | None:
         """The mark to take before a read whose answer may be kept, or None where it
