@@ -10,6 +10,7 @@ import typer
 from nimbus.cli import output
 from nimbus.cli.commands import (
     storage_buckets,
+    storage_hmac,
     storage_managed_folders,
     storage_objects,
     storage_rsync,
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.add_typer(storage_buckets.app)
 app.add_typer(storage_objects.app)
 app.add_typer(storage_managed_folders.app)
+app.add_typer(storage_hmac.app)
 app.command("cp")(storage_transfer.cp)
 app.command("mv")(storage_transfer.mv)
 app.command("rm")(storage_transfer.rm)
