@@ -10,6 +10,7 @@ import typer
 from nimbus.cli import output
 from nimbus.cli.commands import (
     storage_buckets,
+    storage_hash,
     storage_hmac,
     storage_managed_folders,
     storage_objects,
@@ -41,6 +42,7 @@ app.command("mv")(storage_transfer.mv)
 app.command("rm")(storage_transfer.rm)
 app.command("cat")(storage_transfer.cat)
 app.command("rsync")(storage_rsync.rsync)
+app.command("hash")(storage_hash.hash_urls)
 app.command("sign-url")(storage_sign_url.sign_url)
 
 OptionalUrls = Annotated[list[str] | None, typer.Argument(metavar="[URLS]...")]

@@ -1,12 +1,20 @@
-"""CRC32C as Cloud Storage gives it: base64 of the big-endian checksum."""
+"""CRC32C and MD5 as Cloud Storage gives them: base64 of the big-endian CRC32C, base64
+of the MD5 digest; named as an object's metadata names them."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+from collections.abc import Collection
+from pathlib import Path
 
 import google_crc32c
 
 from nimbus.cli.failures import CliError
+
+CRC32C = "crc32c"
+MD5 = "md5Hash"
+READ_SIZE = 1024 * 1024
 
 
 class Crc32c:
@@ -20,6 +28,26 @@ class Crc32c:
 
     def b64(self) -> str:
         return base64.b64encode(self._value.to_bytes(4, "big")).decode()
+
+
+def file_checksums(path: Path, kinds: Collection[str] = (CRC32C, MD5)) -> dict[str, str]:
+    """The file's checksums among ``kinds`` (``CRC32C``, ``MD5``), from one read in
+    chunks, so a file of any size fits."""
+    crc = Crc32c() if CRC32C in kinds else None
+    md5 = hashlib.md5(usedforsecurity=False) if MD5 in kinds else None
+    with path.open("rb") as handle:
+        while data := handle.read(READ_SIZE):
+            if crc is not None:
+                crc.update(data)
+            if md5 is not None:
+                md5.update(data)
+    found = {CRC32C: crc.b64()} if crc is not None else {}
+    return found | ({MD5: base64.b64encode(md5.digest()).decode()} if md5 is not None else {})
+
+
+def as_hex(digest: str) -> str:
+    """A base64 digest in hex, as ``--hex`` shows it."""
+    return base64.b64decode(digest).hex()
 
 
 def declared_crc32c(header: str | None) -> str | None:

@@ -7,18 +7,13 @@ the checksums do (CRC32C, or MD5 when an object has no CRC32C), computed for fil
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from nimbus.cli.storage import file_times
-from nimbus.cli.storage.checksums import Crc32c
+from nimbus.cli.storage.checksums import CRC32C, MD5, file_checksums
 from nimbus.cli.storage.endpoints import LocalFile
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.sync_roots import Found
-
-READ_SIZE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ def mtime(item: Found) -> int | None:
 
 def _same_checksums(one: Found, other: Found) -> bool:
     """Compared by the first kind both can give; unknown counts as different."""
-    for kind in ("crc32c", "md5Hash"):
+    for kind in (CRC32C, MD5):
         mine, theirs = _checksum(one, kind), _checksum(other, kind)
         if mine is not None and theirs is not None:
             return mine == theirs
@@ -67,20 +62,4 @@ def _checksum(item: Found, kind: str) -> str | None:
     if isinstance(item, Entry):
         value = (item.resource or {}).get(kind)
         return str(value) if value else None
-    return _file_crc32c(item.path) if kind == "crc32c" else _file_md5(item.path)
-
-
-def _file_crc32c(path: Path) -> str:
-    crc = Crc32c()
-    with path.open("rb") as handle:
-        while data := handle.read(READ_SIZE):
-            crc.update(data)
-    return crc.b64()
-
-
-def _file_md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        while data := handle.read(READ_SIZE):
-            digest.update(data)
-    return base64.b64encode(digest.digest()).decode()
+    return file_checksums(item.path, (kind,))[kind]
