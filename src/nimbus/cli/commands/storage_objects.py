@@ -1,4 +1,4 @@
-"""``nimbus storage objects``: describe, list and update objects' metadata."""
+"""``nimbus storage objects``: describe, list and update objects' metadata; compose."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from nimbus.cli import output
+from nimbus.cli.commands import storage_compose
 from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.flags import Filter, Limit, SortBy, key_values, names
@@ -22,7 +23,10 @@ from nimbus.cli.storage.customer_keys import (
 from nimbus.cli.storage.rewrites import rewrite_objects
 from nimbus.cli.storage.urls import object_path, parse, parse_object
 
-app = typer.Typer(name="objects", help="Describe, list and update objects.", no_args_is_help=True)
+app = typer.Typer(
+    name="objects", help="Describe, list, update and compose objects.", no_args_is_help=True
+)
+app.command("compose")(storage_compose.compose)
 
 ObjectUrl = Annotated[str, typer.Argument(metavar="URL", help="The object: gs://BUCKET/OBJECT.")]
 Raw = Annotated[
