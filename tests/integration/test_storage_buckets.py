@@ -153,12 +153,21 @@ def test_reads_and_writes_need_permission(
         with Session(creds) as session:
             read = session.get(f"{base}/secret.txt", params={"alt": "media"})
             listing = session.get(base)
+            layout = session.get(f"{server.url}/storage/v1/b/{bucket.name}/storageLayout")
             if can_read:
                 assert read.content == b"secret" and listing.status_code == 200
+                assert layout.json() == {
+                    "kind": "storage#storageLayout",
+                    "bucket": bucket.name,
+                    "location": bucket.location,
+                    "locationType": bucket.location_type,
+                    "hierarchicalNamespace": {"enabled": False},
+                }
             else:
                 error = assert_google_error(read, 403)
                 assert "storage.objects.get" in error["message"]
                 assert "storage.objects.list" in assert_google_error(listing, 403)["message"]
+                assert "storage.objects.list" in assert_google_error(layout, 403)["message"]
             write = session.post(upload, params={"uploadType": "media", "name": "x"}, data=b"x")
             assert "storage.objects.create" in assert_google_error(write, 403)["message"]
             assert_google_error(session.delete(f"{base}/secret.txt"), 403)

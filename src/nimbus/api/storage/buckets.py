@@ -152,6 +152,14 @@ async def get_bucket(
     return json_response(views.bucket(base_url(request), row, full=projection == "full"))
 
 
+@router.get("/b/{bucket}/storageLayout")
+async def get_storage_layout(bucket: str, request: Request, caller: Reader) -> Response:
+    """Asked by gcloud before a recursive copy, and by gcsfs, to learn whether the
+    bucket's namespace is hierarchical."""
+    row = await call(cloud_of(request).buckets.layout, caller, bucket)
+    return json_response(views.storage_layout(row))
+
+
 @router.post("/b/{bucket}/restore")
 async def restore_bucket(
     bucket: str,

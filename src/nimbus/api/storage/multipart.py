@@ -20,8 +20,17 @@ def boundary_of(content_type: str) -> str:
     for part in content_type.split(";")[1:]:
         key, _, value = part.strip().partition("=")
         if key.lower() == "boundary" and value:
-            return value.strip('"')
+            return _unquoted(value)
     raise InvalidArgument("A multipart upload needs a boundary in its Content-Type.")
+
+
+def _unquoted(value: str) -> str:
+    """The boundary without its quotes: double, as RFC 2045 has them, or single, as
+    gcloud's uploads send them (``boundary='===...=='``) and Cloud Storage accepts."""
+    for quote in ('"', "'"):
+        if len(value) >= 2 and value[0] == value[-1] == quote:
+            return value[1:-1]
+    return value
 
 
 def _malformed(why: str = "") -> InvalidArgument:

@@ -53,6 +53,22 @@ def quote_name(name: str) -> str:
     return quote(name, safe="")
 
 
+def storage_layout(row: Bucket) -> dict[str, Any]:
+    """buckets.getStorageLayout: where the bucket is, and how its namespace is laid out
+    (flat unless the bucket was made with ``hierarchicalNamespace`` enabled)."""
+    extra = row.extra or {}
+    body: dict[str, Any] = {
+        "kind": "storage#storageLayout",
+        "bucket": row.name,
+        "location": row.location,
+        "locationType": row.location_type,
+        "hierarchicalNamespace": extra.get("hierarchicalNamespace") or {"enabled": False},
+    }
+    if "customPlacementConfig" in extra:
+        body["customPlacementConfig"] = extra["customPlacementConfig"]
+    return body
+
+
 def bucket(base: str, row: Bucket | SoftDeletedBucket, *, full: bool = False) -> dict[str, Any]:
     extra = dict(row.extra or {})
     prevention = extra.pop("publicAccessPrevention", "inherited")

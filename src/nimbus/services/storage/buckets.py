@@ -132,6 +132,15 @@ class Buckets:
             preconditions.check(bucket.metageneration, bucket.metageneration, read=True)
             return project, bucket
 
+    def layout(self, caller: Caller, name: str) -> Bucket:
+        """The bucket, for its storage layout (location and namespace), which whoever
+        may list its objects may read, as on Cloud Storage."""
+        with self.db.read() as session:
+            _, bucket = authorized_bucket(
+                session, self.authorizer, caller, name, "storage.objects.list"
+            )
+            return bucket
+
     def list_in_project(
         self, caller: Caller, project_ref: str, prefix: str | None, page: PageRequest
     ) -> tuple[Project, Page[Bucket]]:
