@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import tarfile
 
+import google.auth.transport.requests
 import pytest
 from google.api_core import exceptions
 from google.cloud import compute_v1, storage
@@ -116,3 +117,27 @@ def test_public_family_and_unknown_family(images: compute_v1.ImagesClient, proje
         images.get_from_family(project="debian-cloud", family="centos-7")
     with pytest.raises(exceptions.Forbidden):
         images.delete_unary(project="debian-cloud", image=debian.name)
+    # Google's other public image projects are there, with no image built here.
+    assert list(images.list(project="ubuntu-os-cloud")) == []
+
+
+def test_image_listings_in_one_batch(
+    server: NimbusServer, owner: google.auth.transport.requests.AuthorizedSession
+) -> None:
+    """gcloud lists the public images in one batch request to ``/batch/compute/v1``."""
+    boundary = "===============7330845974216740156=="
+    parts = [
+        f"--{boundary}\nContent-Type: application/http\nMIME-Version: 1.0\n"
+        f"Content-Transfer-Encoding: binary\nContent-ID: <{index}>\n\n"
+        f"GET {server.url}/compute/v1/projects/{project}/global/images?alt=json HTTP/1.1\n\n"
+        for index, project in enumerate(("debian-cloud", "ubuntu-os-cloud"))
+    ]
+    response = owner.post(
+        f"{server.url}/batch/compute/v1",
+        data="".join(parts) + f"--{boundary}--\n",
+        headers={"Content-Type": f"multipart/mixed; boundary='{boundary}'"},
+    )
+    assert response.status_code == 200, response.text
+    answers = response.text.split("Content-ID: <response-")[1:]
+    assert len(answers) == 2 and all("HTTP/1.1 200 OK" in answer for answer in answers)
+    assert "debian-12" in answers[0] and "debian-12" not in answers[1]

@@ -35,3 +35,6 @@ def test_enable_and_list_services(
     assert batch["response"]["services"][0]["state"] == "ENABLED"
     got = usage.services().get(name=f"projects/{project}/services/iam.googleapis.com").execute()
     assert got["state"] == "ENABLED"
+    # gcloud enables the umbrella service in every project it creates.
+    umbrella = f"projects/{project}/services/cloudapis.googleapis.com"
+    assert usage.services().enable(name=umbrella, body={}).execute()["done"] is True

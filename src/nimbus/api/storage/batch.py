@@ -1,7 +1,8 @@
-"""JSON API batch requests (``POST /batch/storage/v1``): up to 100 calls in one
-``multipart/mixed`` body, each answered in the same order in a ``multipart/mixed``
-response. Each inner request runs through this same app, with the outer request's
-credentials, exactly as if it had been sent alone.
+"""JSON API batch requests (``POST /batch/storage/v1``, and ``/batch/compute/v1``, where
+gcloud sends its image listings): up to 100 calls in one ``multipart/mixed`` body,
+each answered in the same order in a ``multipart/mixed`` response. Each inner request
+runs through this same app, with the outer request's credentials, exactly as if it
+had been sent alone.
 """
 
 from __future__ import annotations
@@ -157,6 +158,7 @@ def _render(boundary: str, calls: list[InnerRequest], answers: list[InnerRespons
 
 
 @router.post("/batch/storage/v1")
+@router.post("/batch/compute/v1")
 @router.post("/batch")
 async def batch(request: Request) -> Response:
     calls = parse_batch(

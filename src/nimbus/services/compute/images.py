@@ -41,8 +41,31 @@ STORE = "store"
 DEBIAN_PROJECT = "debian-cloud"
 DEBIAN_FAMILY = "debian-12"
 BUILTIN_DEBIAN = "builtin:debian-12"
+# Google's other public image projects: they exist here too, empty, so that listing
+# every public image (as ``gcloud compute images list`` does) finds no missing project.
+_EMPTY_PUBLIC_PROJECTS = (
+    "centos-cloud",
+    "cos-cloud",
+    "fedora-coreos-cloud",
+    "opensuse-cloud",
+    "oracle-linux-cloud",
+    "rhel-cloud",
+    "rhel-sap-cloud",
+    "rocky-linux-accelerator-cloud",
+    "rocky-linux-cloud",
+    "suse-cloud",
+    "suse-sap-cloud",
+    "ubuntu-os-accelerator-images",
+    "ubuntu-os-cloud",
+    "ubuntu-os-pro-cloud",
+    "windows-cloud",
+    "windows-sql-cloud",
+)
 # Stable numbers for the public image projects (they have no row in ``projects``).
-PUBLIC_PROJECTS = {DEBIAN_PROJECT: 270_938_771_226}
+PUBLIC_PROJECTS = {
+    DEBIAN_PROJECT: 270_938_771_226,
+    **{name: 270_938_771_300 + index for index, name in enumerate(_EMPTY_PUBLIC_PROJECTS)},
+}
 # What anyone signed in may do with a public image project's images.
 _PUBLIC_VERBS = ("get", "list", "getFromFamily", "useReadOnly")
 _DEPRECATION_STATES = ("ACTIVE", "DEPRECATED", "OBSOLETE", "DELETED")

@@ -25,6 +25,8 @@ DISABLED = "DISABLED"
 # The APIs Nimbus serves (or will), with their titles.
 CATALOG = {
     "billingbudgets.googleapis.com": "Cloud Billing Budget API",
+    # The umbrella gcloud enables in every project it creates.
+    "cloudapis.googleapis.com": "Google Cloud APIs",
     "cloudbilling.googleapis.com": "Cloud Billing API",
     "cloudquotas.googleapis.com": "Cloud Quotas API",
     "cloudresourcemanager.googleapis.com": "Cloud Resource Manager API",
