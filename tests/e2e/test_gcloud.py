@@ -107,3 +107,18 @@ def test_projects_services_and_images(gcloud: Gcloud) -> None:
     assert "debian-12" in images.stdout and "WARNING" not in images.stderr
     zones = gcloud("compute", "zones", "list", f"--project={created}").stdout
     assert "us-central1-a" in zones
+
+
+def test_an_instance_from_an_image_family(gcloud: Gcloud, project: str) -> None:
+    gcloud("services", "enable", "compute.googleapis.com", f"--project={project}")
+    zone = ("--zone", "us-central1-a", f"--project={project}")
+    # gcloud names the family as a zonal view: projects/debian-cloud/zones/-/imageFamilyViews/...
+    gcloud(
+        "compute", "instances", "create", "vm1", *zone, "--machine-type=e2-micro",
+        "--image-family=debian-12", "--image-project=debian-cloud",
+    )  # fmt: skip
+    status = gcloud("compute", "instances", "describe", "vm1", *zone, "--format=value(status)")
+    assert status.stdout.strip() == "RUNNING"
+    gcloud("compute", "instances", "stop", "vm1", *zone)
+    gcloud("compute", "instances", "delete", "vm1", *zone)
+    assert "vm1" not in gcloud("compute", "instances", "list", f"--project={project}").stdout

@@ -141,3 +141,15 @@ def test_image_listings_in_one_batch(
     answers = response.text.split("Content-ID: <response-")[1:]
     assert len(answers) == 2 and all("HTTP/1.1 200 OK" in answer for answer in answers)
     assert "debian-12" in answers[0] and "debian-12" not in answers[1]
+
+
+def test_a_family_seen_from_a_zone(
+    server: NimbusServer, owner_credentials: service_account.Credentials
+) -> None:
+    views = compute_v1.ImageFamilyViewsClient(
+        credentials=owner_credentials,
+        transport="rest",
+        client_options={"api_endpoint": server.url},
+    )
+    view = views.get(project="debian-cloud", zone="us-central1-a", family="debian-12")
+    assert view.image.family == "debian-12" and view.image.status == "READY"

@@ -63,6 +63,16 @@ async def get_image_from_family(
     return json_response(instance_views.image(project_link(request, owner.project_id), row))
 
 
+@router.get("/zones/{zone}/imageFamilyViews/{family}")
+async def get_image_family_view(
+    project: str, zone: str, family: str, request: Request, caller: Reader
+) -> Response:
+    """The family's newest image, as seen from a zone (every image is global here)."""
+    owner, row = await call(cloud_of(request).images.from_family, caller, project, family)
+    image = instance_views.image(project_link(request, owner.project_id), row)
+    return json_response({"image": image.dump()})
+
+
 @router.get("/global/images/{name}")
 async def get_image(project: str, name: str, request: Request, caller: Reader) -> Response:
     owner, row = await call(cloud_of(request).images.get, caller, project, name)

@@ -71,6 +71,16 @@ _PUBLIC_VERBS = ("get", "list", "getFromFamily", "useReadOnly")
 _DEPRECATION_STATES = ("ACTIVE", "DEPRECATED", "OBSOLETE", "DELETED")
 
 
+def _family_of(parts: list[str]) -> str | None:
+    """The family a source image path names (``global/images/family/F`` or
+    ``zones/Z/imageFamilyViews/F``), or None for any other path."""
+    if len(parts) == 4 and parts[:3] == ["global", "images", "family"]:
+        return parts[3]
+    if len(parts) == 4 and parts[0] == "zones" and parts[2] == "imageFamilyViews":
+        return parts[3]
+    return None
+
+
 @dataclass(frozen=True)
 class ImageProject:
     project_id: str
@@ -142,21 +152,21 @@ class Images:
 
     def resolve(self, session: Session, caller: Caller, caller_project: str, ref: str) -> Image:
         """An instance's ``sourceImage``: ``projects/P/global/images/NAME``,
-        ``.../images/family/FAMILY``, or the same without ``projects/P/`` (the caller's
-        project), as a partial or full URL."""
+        ``.../images/family/FAMILY``, ``.../zones/ZONE/imageFamilyViews/FAMILY`` (as
+        gcloud names a family, ``-`` for any zone), or the same without ``projects/P/``
+        (the caller's project), as a partial or full URL."""
         path = ref.split("/compute/v1/", 1)[-1].strip("/")
         parts = path.split("/")
         if parts[0] == "projects" and len(parts) > 2:
             project_ref, parts = parts[1], parts[2:]
         else:
             project_ref = caller_project
-        if parts[:2] != ["global", "images"] or len(parts) not in (3, 4):
-            raise InvalidArgument(f"Invalid value for field 'sourceImage': '{ref}'.")
-        if len(parts) == 4:
-            if parts[2] != "family":
-                raise InvalidArgument(f"Invalid value for field 'sourceImage': '{ref}'.")
+        family = _family_of(parts)
+        if family is not None:
             project = self.project(session, caller, project_ref, "compute.images.useReadOnly")
-            return self._newest_in_family(session, project, parts[3])
+            return self._newest_in_family(session, project, family)
+        if parts[:2] != ["global", "images"] or len(parts) != 3:
+            raise InvalidArgument(f"Invalid value for field 'sourceImage': '{ref}'.")
         project = self.project(session, caller, project_ref, "compute.images.useReadOnly")
         return self._named(session, project, parts[2])
 
