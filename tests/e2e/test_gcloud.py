@@ -122,3 +122,22 @@ def test_an_instance_from_an_image_family(gcloud: Gcloud, project: str) -> None:
     gcloud("compute", "instances", "stop", "vm1", *zone)
     gcloud("compute", "instances", "delete", "vm1", *zone)
     assert "vm1" not in gcloud("compute", "instances", "list", f"--project={project}").stdout
+
+
+def test_custom_roles_and_operations(gcloud: Gcloud, project: str) -> None:
+    where = f"--project={project}"
+    # create asks which permissions are testable first; update sends back the etag it
+    # read, in the URL-safe alphabet.
+    gcloud("iam", "roles", "create", "reader", where, "--title=Reader",
+           "--permissions=storage.objects.get")  # fmt: skip
+    for permission in ("storage.objects.list", "storage.buckets.get"):
+        gcloud("iam", "roles", "update", "reader", where, f"--add-permissions={permission}")
+    role = yaml.safe_load(gcloud("iam", "roles", "describe", "reader", where).stdout)
+    assert role["includedPermissions"] == [
+        "storage.buckets.get",
+        "storage.objects.get",
+        "storage.objects.list",
+    ]
+    gcloud("compute", "networks", "create", "net1", "--subnet-mode=custom", where)
+    operations = gcloud("compute", "operations", "list", where)  # aggregated, every scope
+    assert "insert" in operations.stdout and "WARNING" not in operations.stderr

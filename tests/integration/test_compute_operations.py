@@ -53,6 +53,8 @@ def test_common_instance_metadata_with_fingerprint_and_operation(
 
     listed = operations.list(project=project)
     assert operation.name in [op.name for op in listed]
+    every_scope = dict(operations.aggregated_list(project=project))
+    assert operation.name in [op.name for op in every_scope["global"].operations]
     assert operations.get(project=project, operation=operation.name).id == operation.id
     operations.delete(project=project, operation=operation.name)
     with pytest.raises(exceptions.NotFound):

@@ -18,3 +18,14 @@ def fingerprint_of(value: object) -> str:
 def new_etag() -> str:
     """A fresh etag for a versioned write (IAM policies, service accounts)."""
     return base64.b64encode(b"\x07" + secrets.token_bytes(7)).decode()
+
+
+def same_tag(given: str, current: str) -> bool:
+    """Whether the etag or fingerprint a client sent back names the current one. Both
+    are bytes in Google's JSON, base64 either way: gcloud returns them in the URL-safe
+    alphabet (``B-Wm4p...`` for the ``B+Wm4p...`` it read), and Google takes both."""
+    return _standard(given) == _standard(current)
+
+
+def _standard(tag: str) -> str:
+    return tag.replace("-", "+").replace("_", "/").rstrip("=")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
@@ -231,6 +231,35 @@ async def _delete_operation(request: Request, caller: Caller, ref: OperationRef)
     _location(ref.scope, ref.location)
     await call(cloud_of(request).operations.delete, caller, ref)
     return empty_response()
+
+
+@router.get("/aggregated/operations")
+async def aggregated_operations(
+    project: str,
+    request: Request,
+    caller: Reader,
+    listing: Listing,
+    include_all_scopes: Annotated[bool | None, Query(alias="includeAllScopes")] = None,
+    partial_success: Annotated[bool | None, Query(alias="returnPartialSuccess")] = None,
+) -> Response:
+    """Every scope's operations, as ``gcloud compute operations list`` asks for them."""
+    owner, rows = await call(cloud_of(request).operations.list_all, caller, project)
+    link = project_link(request, owner.project_id)
+    matches = compile_filter(listing.filter)
+    items: dict[str, Any] = {}
+    for row in rows:
+        rendered = views.operation(link, row).dump()
+        if matches(rendered):
+            scope = scope_path(row.scope, row.location)
+            items.setdefault(scope, {"operations": []})["operations"].append(rendered)
+    return json_response(
+        {
+            "kind": "compute#operationAggregatedList",
+            "id": f"projects/{owner.project_id}/aggregated/operations",
+            "items": items,
+            "selfLink": f"{link}/aggregated/operations",
+        }
+    )
 
 
 @router.get("/global/operations")

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from nimbus.api.auth import authenticated, base_url, scopes
-from nimbus.api.body import parse_body
+from nimbus.api.body import parse_body, parse_json_object
 from nimbus.api.deps import call, cloud_of
 from nimbus.api.iam import views
 from nimbus.api.responses import empty_response, json_response
+from nimbus.core.errors import InvalidArgument, RequiredField
 from nimbus.core.paging import PageRequest
 from nimbus.services.caller import Caller
 from nimbus.services.iam.roles import CustomRoleSpec
@@ -240,6 +241,23 @@ async def delete_key(
 
 
 # -- roles ----------------------------------------------------------------------------
+
+
+@router.post("/permissions:queryTestablePermissions")
+async def query_testable_permissions(request: Request, caller: Reader) -> Response:
+    """Asked by gcloud before it creates or updates a custom role."""
+    body = await parse_json_object(request)
+    resource = body.get("fullResourceName")
+    if not isinstance(resource, str) or not resource:
+        raise RequiredField("Required field: fullResourceName.")
+    size, token = body.get("pageSize"), body.get("pageToken")
+    if not isinstance(size, int | None) or not isinstance(token, str | None):
+        raise InvalidArgument("pageSize must be a number and pageToken a string.")
+    page = cloud_of(request).roles.testable_permissions(resource, PageRequest.parse(size, token))
+    listed: dict[str, object] = {"permissions": [views.permission(p) for p in page.items]}
+    if page.next_page_token:
+        listed["nextPageToken"] = page.next_page_token
+    return json_response(listed)
 
 
 @router.get("/roles")

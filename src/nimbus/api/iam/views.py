@@ -64,3 +64,9 @@ def role(view: RoleView, *, full: bool = True) -> Role:
         etag=view.etag or "AA==",
         deleted=view.deleted or None,
     )
+
+
+def permission(name: str) -> dict[str, str]:
+    """A permission as queryTestablePermissions lists it: every one Nimbus knows may go
+    into a custom role."""
+    return {"name": name, "stage": "GA", "customRolesSupportLevel": "SUPPORTED"}

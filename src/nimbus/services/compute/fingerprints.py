@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from nimbus.core.errors import PreconditionFailed
-from nimbus.core.fingerprints import fingerprint_of
+from nimbus.core.fingerprints import fingerprint_of, same_tag
 
 
 class Labelled(Protocol):
@@ -16,7 +16,7 @@ class Labelled(Protocol):
 def require_fingerprint(given: str | None, current: str, what: str) -> None:
     """Google rejects a stale fingerprint with 412 ``conditionNotMet``; none given is a
     blind write, which Google allows for labels and metadata alike."""
-    if given is not None and given != current:
+    if given is not None and not same_tag(given, current):
         raise PreconditionFailed(f"Supplied fingerprint does not match current {what} fingerprint.")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nimbus.core.errors import PreconditionFailed
+from nimbus.core.fingerprints import same_tag
 from nimbus.services.caller import Caller
 from nimbus.services.compute.metadata import metadata_fingerprint, validate_items
 from nimbus.services.iam.authorizer import Authorizer
@@ -45,7 +46,7 @@ class ComputeProjects:
                 session, self.authorizer, caller, ref, permission
             )
             settings = self._settings(session, project)
-            if fingerprint is not None and fingerprint != settings.metadata_fingerprint:
+            if fingerprint is not None and not same_tag(fingerprint, settings.metadata_fingerprint):
                 raise PreconditionFailed(
                     "Supplied fingerprint does not match current metadata fingerprint."
                 )

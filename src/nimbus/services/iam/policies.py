@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
 from nimbus.core.errors import Conflict, InvalidArgument
-from nimbus.core.fingerprints import new_etag
+from nimbus.core.fingerprints import new_etag, same_tag
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer, Target
 from nimbus.services.iam.principals import is_service_account_email, validate_member
@@ -68,7 +68,7 @@ class Policies:
             raise InvalidArgument(f"Invalid update mask field: {sorted(unknown)[0]}")
         row = session.get(IamPolicy, key, with_for_update=True)
         current_etag = row.etag if row is not None else EMPTY_ETAG
-        if policy.etag is not None and policy.etag != current_etag:
+        if policy.etag is not None and not same_tag(policy.etag, current_etag):
             raise Conflict(
                 "There were concurrent policy changes. Please retry the whole "
                 "read-modify-write with exponential backoff."

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
 from nimbus.core.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
-from nimbus.core.fingerprints import new_etag
+from nimbus.core.fingerprints import new_etag, same_tag
 from nimbus.core.paging import Page, PageRequest, paginate
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer
@@ -72,6 +72,22 @@ class Roles:
         views = [_predefined_view(role) for role in self.catalog.roles()]
         return paginate(views, [v.name for v in views], page)
 
+    def testable_permissions(self, full_resource_name: str, page: PageRequest) -> Page[str]:
+        """The permissions that can be tested on (and granted by a custom role over) a
+        resource: on a project, folder or organization, every one; on a resource of one
+        service (``//storage.googleapis.com/...``), that service's. gcloud names a
+        project after its Resource Manager endpoint, this server when overridden."""
+        service, _, path = full_resource_name.removeprefix("//").partition("/")
+        if not full_resource_name.startswith("//") or not service or not path:
+            raise InvalidArgument(
+                f"Invalid value for field 'fullResourceName': '{full_resource_name}'."
+            )
+        names = sorted(self.catalog.all_permissions)
+        if service.endswith(".googleapis.com") and service != "cloudresourcemanager.googleapis.com":
+            prefix = service.removesuffix(".googleapis.com") + "."
+            names = [name for name in names if name.startswith(prefix)]
+        return paginate(names, names, page)
+
     def get_predefined(self, name: str) -> RoleView:
         role = self.catalog.get(name)
         if role is None:
@@ -131,7 +147,7 @@ class Roles:
     ) -> RoleView:
         with self.db.write() as session:
             row = self._custom(session, caller, name, "iam.roles.update")
-            if etag is not None and etag != row.etag:
+            if etag is not None and not same_tag(etag, row.etag):
                 raise Conflict("The role was changed; read it again and retry.")
             if spec.title is not None:
                 row.title = spec.title

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from nimbus.core.clock import Clock
 from nimbus.core.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
-from nimbus.core.fingerprints import new_etag
+from nimbus.core.fingerprints import new_etag, same_tag
 from nimbus.core.ids import new_unique_id_21
 from nimbus.core.paging import Page, PageRequest, paginate
 from nimbus.services.caller import Caller
@@ -134,7 +134,7 @@ class ServiceAccounts:
     ) -> tuple[Project, ServiceAccount]:
         with self.db.write() as session:
             project, account = self.resolve(session, caller, name, "iam.serviceAccounts.update")
-            if etag and etag != account.etag:
+            if etag and not same_tag(etag, account.etag):
                 raise Conflict("The service account was changed; read it again and retry.")
             if display_name is not None:
                 account.display_name = display_name

@@ -156,6 +156,18 @@ class Operations:
             ).all()
             return project, list(rows)
 
+    def list_all(self, caller: Caller, project_ref: str) -> tuple[Project, list[Operation]]:
+        """Every operation of the project, in all three scopes (``aggregated/operations``,
+        which Compute Engine guards with the global operations' permission)."""
+        with self.db.read() as session:
+            project = self._project(session, caller, project_ref, states.GLOBAL, "list")
+            rows = session.scalars(
+                select(Operation)
+                .where(Operation.project_number == project.number)
+                .order_by(Operation.name)
+            ).all()
+            return project, list(rows)
+
     def delete(self, caller: Caller, ref: OperationRef) -> None:
         with self.db.write() as session:
             _, operation = self._resolve(session, caller, ref, "delete")

@@ -16,7 +16,7 @@ from nimbus.core.errors import (
     InvalidArgument,
     Unauthenticated,
 )
-from nimbus.core.fingerprints import new_etag
+from nimbus.core.fingerprints import new_etag, same_tag
 from nimbus.core.ids import new_project_number
 from nimbus.core.labels import validate_labels
 from nimbus.services.caller import Caller
@@ -140,7 +140,7 @@ class Projects:
             project = self._authorized(session, caller, ref, "resourcemanager.projects.update")
             if project.lifecycle_state != hierarchy.ACTIVE:
                 raise FailedPrecondition(f"Project '{project.project_id}' is being deleted.")
-            if etag is not None and etag != project.etag:
+            if etag is not None and not same_tag(etag, project.etag):
                 raise Conflict(
                     f"The etag of project '{project.project_id}' is stale; read it again and retry."
                 )
