@@ -77,6 +77,11 @@ def test_storage_as_a_course_uses_it(gcloud: Gcloud, project: str, tmp_path: Pat
     described = yaml.safe_load(gcloud("storage", "buckets", "describe", bucket).stdout)
     assert described["location"] == "EU"
     gcloud("storage", "cp", str(tree / "index.html"), f"{bucket}/")  # a multipart upload
+    video = tmp_path / "video.bin"
+    video.write_bytes(os.urandom(9 * 1024 * 1024))  # past gcloud's 8 MiB: resumable
+    gcloud("storage", "cp", str(video), f"{bucket}/video.bin")
+    gcloud("storage", "cp", f"{bucket}/video.bin", str(tmp_path / "video.back"))
+    assert (tmp_path / "video.back").read_bytes() == video.read_bytes()
     gcloud("storage", "cp", "-r", str(tree), f"{bucket}/copy")  # asks for the layout first
     listed = gcloud("storage", "ls", "-r", f"{bucket}/copy").stdout
     assert f"{bucket}/copy/img/logo.bin" in listed  # a new destination: the tree renamed

@@ -352,3 +352,18 @@ def test_download_paths_agree(server: NimbusServer, owner: Session, bucket: stor
     assert_google_error(owner.get(base, params={"alt": "media", "generation": "1"}), 404)
     not_modified = owner.get(base, params={"alt": "media", "ifGenerationNotMatch": blob.generation})
     assert not_modified.status_code == 304
+
+
+def test_resumable_upload_on_gcloud_path(
+    server: NimbusServer, owner: Session, bucket: storage.Bucket
+) -> None:
+    """gcloud starts resumable uploads at ``/resumable/upload/storage/v1/...``."""
+    start = owner.post(
+        f"{server.url}/resumable/upload/storage/v1/b/{bucket.name}/o",
+        params={"uploadType": "resumable", "alt": "json"},
+        json={"name": "r.bin"},
+    )
+    assert start.status_code == 200, start.text
+    done = owner.put(start.headers["Location"], data=b"resumed")
+    assert done.status_code == 200 and done.json()["name"] == "r.bin"
+    assert bucket.blob("r.bin").download_as_bytes() == b"resumed"
