@@ -22,13 +22,6 @@ pytestmark = pytest.mark.e2e
 RESUMABLE = 8 * 1024 * 1024 + 300 * 1024  # past the CLI's one-request limit: two chunks
 
 
-@pytest.fixture
-def bucket(cli: Cli, project: str) -> str:
-    url = f"gs://{unique_id('bkt')}"
-    ok(cli, f"storage buckets create {url} --project {project}")
-    return url
-
-
 def new_key() -> str:
     return base64.b64encode(os.urandom(32)).decode()
 

@@ -22,13 +22,6 @@ from tests.e2e.expect import Cli, failed_in_one_line, nimbus, ok
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def bucket(cli: Cli, project: str) -> str:
-    url = f"gs://{unique_id('bkt')}"
-    ok(cli, f"storage buckets create {url} --project {project}")
-    return url
-
-
 def digests(data: bytes) -> dict[str, bytes]:
     return {
         "crc32c_hash": google_crc32c.value(data).to_bytes(4, "big"),

@@ -18,13 +18,6 @@ pytestmark = pytest.mark.e2e
 MTIME = "goog-reserved-file-mtime"
 
 
-@pytest.fixture
-def bucket(cli: Cli, project: str) -> str:
-    url = f"gs://{unique_id('bkt')}"
-    ok(cli, f"storage buckets create {url} --project {project}")
-    return url
-
-
 def files_under(root: Path) -> dict[str, bytes]:
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
