@@ -36,7 +36,6 @@ from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
 from nimbus.api.storage.kept_reads import KeptReads, KeptReplays
 from nimbus.api.storage.managed_folders import router as storage_managed_folders_router
 from nimbus.api.storage.objects import router as storage_objects_router
-from nimbus.api.storage.upload_paths import ResumableUploadPaths
 from nimbus.api.storage.uploads import router as storage_uploads_router
 from nimbus.services.cloud import Cloud
 
@@ -68,7 +67,6 @@ def create_app(cloud: Cloud) -> FastAPI:
     app.add_middleware(FastUploads)
     app.add_middleware(FastDeletes)
     app.add_middleware(PartialResponses)
-    app.add_middleware(ResumableUploadPaths)
     # Routes are matched in order, a few microseconds each: the storage data path, the
     # most frequent by far, goes first. Its paths share no prefix with the others.
     routers = [
@@ -102,6 +100,9 @@ def create_app(cloud: Cloud) -> FastAPI:
         routers.append(testing.router)
     for router in routers:
         app.include_router(router)
+    # gcloud starts resumable uploads at /resumable/upload/storage/v1/..., which Cloud
+    # Storage serves as /upload/storage/v1/...: the same routes, under both paths.
+    app.include_router(storage_uploads_router, prefix="/resumable")
     # Last: the XML API's /{bucket}/{object} paths, which step aside for every route above.
     xml.install(app, routers)
     return app
