@@ -12,7 +12,13 @@ from nimbus.cli.client import Api
 from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
 from nimbus.cli.storage import listing
-from nimbus.cli.storage.customer_keys import CustomerKey, Keys, keys_from_flags
+from nimbus.cli.storage.customer_keys import (
+    CustomerKey,
+    DecryptionKeys,
+    EncryptionKey,
+    Keys,
+    keys_from_flags,
+)
 from nimbus.cli.storage.listing import Entry
 from nimbus.cli.storage.urls import CloudUrl, object_path, parse, parse_object
 
@@ -45,26 +51,13 @@ def compose(
             help="Compose only if the destination's metageneration is this.",
         ),
     ] = None,
-    encryption_key: Annotated[
-        str | None,
-        typer.Option(
-            "--encryption-key",
-            metavar="KEY",
-            help="A base64 AES-256 key: the sources must be under it, and so is the result.",
-        ),
-    ] = None,
-    decryption_keys: Annotated[
-        str | None,
-        typer.Option(
-            "--decryption-keys",
-            metavar="KEY[,KEY...]",
-            help="Base64 AES-256 keys: the one the sources are under also encrypts the result.",
-        ),
-    ] = None,
+    encryption_key: EncryptionKey = None,
+    decryption_keys: DecryptionKeys = None,
 ) -> None:
     """Concatenate objects, in order, into a new object in their bucket.
 
-    At most 32 sources at once; the new object has a CRC32C and no MD5.
+    At most 32 sources at once; the new object has a CRC32C and no MD5. Under a
+    customer key, the key that reads the sources also encrypts the result.
     """
     if len(urls) < 2:
         raise CliError("Give at least one source and a destination.")

@@ -81,9 +81,11 @@ def _objects(api: Api, url: CloudUrl, keys: Keys) -> list[Entry]:
     hashes."""
     if url.is_provider:
         raise CliError("hash needs buckets or objects, not gs:// itself.")
-    entries = listing.matches(api, url)
     if url.is_bucket:
+        listing.require_bucket(api, url.bucket)
         entries = list(listing.level(api, url.bucket, ""))
+    else:
+        entries = listing.matches(api, url)
     return [
         Entry(entry.bucket, entry.name, listing.with_hashes(api, entry.resource, keys))
         for entry in entries
