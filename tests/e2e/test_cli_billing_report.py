@@ -4,6 +4,7 @@ instance runs two hours of world time, stops, and its disk waits a day."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Iterator
@@ -30,6 +31,9 @@ def billed_project(demo: NimbusServer, tmp_path_factory: pytest.TempPathFactory)
     cli = Cli(demo, tmp_path_factory.mktemp("home"))
     project = unique_id("cost")
     steps = [
+        # The story starts at 00:30 of the next day, so that its 26 hours cover two
+        # calendar days whatever the hour the tests run at.
+        ("clock", "advance", f"{_seconds_to_next_half_past_midnight(cli)}s"),
         ("projects", "create", project),
         ("compute", "instances", "create", "vm-1", "--zone", ZONE, "--project", project,
          "--machine-type", "e2-standard-2"),
@@ -41,6 +45,14 @@ def billed_project(demo: NimbusServer, tmp_path_factory: pytest.TempPathFactory)
         done = cli.run(*step)
         assert done.returncode == 0, (step, done.stderr)
     return cli, project
+
+
+def _seconds_to_next_half_past_midnight(cli: Cli) -> int:
+    shown = cli.run("clock", "show", "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    now = dt.datetime.fromisoformat(str(json.loads(shown.stdout)["now"]).replace("Z", "+00:00"))
+    start = now.replace(hour=0, minute=30, second=0, microsecond=0) + dt.timedelta(days=1)
+    return int((start - now).total_seconds())
 
 
 def test_report_by_service_with_a_chart(billed_project: tuple[Cli, str]) -> None:
