@@ -36,6 +36,7 @@ from nimbus.api.storage.hmac_keys import router as storage_hmac_keys_router
 from nimbus.api.storage.kept_reads import KeptReads, KeptReplays
 from nimbus.api.storage.managed_folders import router as storage_managed_folders_router
 from nimbus.api.storage.objects import router as storage_objects_router
+from nimbus.api.storage.rendered_objects import RenderedObjects
 from nimbus.api.storage.uploads import router as storage_uploads_router
 from nimbus.services.cloud import Cloud
 
@@ -63,6 +64,8 @@ def create_app(cloud: Cloud) -> FastAPI:
     app.state.cloud = cloud
     errors.install(app)
     app.kept_reads = _kept_reads(cloud)
+    if cloud.quick_object_reads is not None:
+        app.state.rendered_objects = RenderedObjects(cloud.quick_object_reads)
     app.add_middleware(FastObjectReads, kept=app.kept_reads)
     app.add_middleware(FastUploads)
     app.add_middleware(FastDeletes)

@@ -10,6 +10,8 @@ from starlette.responses import Response
 
 from nimbus.wire.base import Wire
 
+JSON_MEDIA_TYPE = "application/json; charset=UTF-8"
+
 
 def json_response(
     body: Wire | Mapping[str, Any],
@@ -17,11 +19,15 @@ def json_response(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     payload = body.dump() if isinstance(body, Wire) else body
+    return encoded_json_response(orjson.dumps(payload), status_code, headers)
+
+
+def encoded_json_response(
+    body: bytes, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A body already serialized (``orjson.dumps``)."""
     return Response(
-        orjson.dumps(payload),
-        status_code=status_code,
-        headers=dict(headers or {}),
-        media_type="application/json; charset=UTF-8",
+        body, status_code=status_code, headers=dict(headers or {}), media_type=JSON_MEDIA_TYPE
     )
 
 

@@ -75,6 +75,9 @@ class Prepared:
             for index, convert in enumerate(converters)
             if convert is not None
         ]
+        self._writers = [
+            column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns
+        ]
 
     def parameters(self, values: Mapping[str, Any]) -> list[Any]:
         return [
@@ -94,6 +97,19 @@ class Prepared:
                 values[key] = convert(value)
         return values
 
+    def stored_form(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The row this statement reads for ``values`` (keyed as ``keys``): each value
+        as its column's type hands it to the driver, which gives it back unchanged."""
+        return tuple(
+            _as_stored(value if write is None else write(value))
+            for value, write in zip((values[key] for key in self.keys), self._writers, strict=True)
+        )
+
+
+def _as_stored(value: Any) -> Any:
+    # Binary values go to the driver as memoryviews and come back as bytes.
+    return bytes(value) if isinstance(value, memoryview) else value
+
 
 class PreparedEntity(Generic[E]):
     """A SELECT of one model, whose rows come back as (detached) instances of it."""
@@ -106,6 +122,10 @@ class PreparedEntity(Generic[E]):
         attributes = [mapper.get_property_by_column(c).key for c in statement.selected_columns]
         self.prepared = Prepared(statement, dialect, attributes, stable=stable)
         self._new_instance = mapper.class_manager.new_instance
+
+    def from_row(self, row: Sequence[Any]) -> E:
+        """A detached instance of a row as the driver gave it (``Snapshot.rows``)."""
+        return self.instance(self.prepared.convert(row))
 
     def instance(self, values: dict[str, Any]) -> E:
         """A detached instance holding ``values``. The model's constructor would set them
@@ -190,6 +210,14 @@ class Snapshot:
 
     def entities(self, prepared: PreparedEntity[E], **values: Any) -> list[E]:
         return [prepared.instance(found) for found in self.all(prepared.prepared, **values)]
+
+    def rows(self, prepared: Prepared, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows as the driver gives them, unconverted: a caller that only needs some
+        of them converted (``PreparedEntity.from_row``) pays for those alone."""
+        if prepared.stable:
+            raise ValueError("stable statements are read through all() or first()")
+        self._cursor.execute(prepared.sql, prepared.parameters(values))
+        return self._cursor.fetchall()
 
 
 class StableResults:

@@ -24,13 +24,14 @@ from nimbus.api.storage.params import (
     SourceConditions,
     Writer,
 )
+from nimbus.api.storage.rendered_objects import rendered_objects
 from nimbus.api.storage.uploads import with_predefined_acl
 from nimbus.core.errors import InvalidArgument
 from nimbus.services.caller import Caller
 from nimbus.services.storage.acl import require_fine_grained
 from nimbus.services.storage.composition import KeyPair, SourceRef
 from nimbus.services.storage.customer_keys import unlock
-from nimbus.services.storage.listing import Listing, ListQuery, page_size
+from nimbus.services.storage.listing import ListedObject, Listing, ListQuery, page_size
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.store.models import Bucket, StoredObject
 
@@ -221,20 +222,35 @@ async def list_objects(
     return listing_response(request, listing, projection)
 
 
-def listing_response(request: Request, listing: Listing, projection: str | None) -> Response:
+def listing_response(
+    request: Request, listing: Listing[StoredObject] | Listing[ListedObject], projection: str | None
+) -> Response:
     base = base_url(request)
     full = projection == "full"
     # A plain dict: a wire model would walk every item's fields again to dump them.
     body: dict[str, Any] = {"kind": "storage#objects"}
     if listing.items:
-        body["items"] = [
-            views.stored_object(base, listing.bucket, r, full=full) for r in listing.items
-        ]
+        body["items"] = _rendered_items(request, base, listing, full)
     if listing.prefixes:
         body["prefixes"] = listing.prefixes
     if listing.next_page_token:
         body["nextPageToken"] = listing.next_page_token
     return json_response(body)
+
+
+def _rendered_items(
+    request: Request,
+    base: str,
+    listing: Listing[StoredObject] | Listing[ListedObject],
+    full: bool,
+) -> list[Any]:
+    bucket, items = listing.bucket, listing.items
+    if not isinstance(items[0], ListedObject):  # The full path's rows.
+        return [views.stored_object(base, bucket, row, full=full) for row in items]
+    rendered = rendered_objects(request)
+    if rendered is not None and not full:
+        return rendered.listed(base, bucket, items)
+    return [views.stored_object(base, bucket, item.row(), full=full) for item in items]
 
 
 async def read_object(

@@ -12,17 +12,19 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from nimbus.api.auth import base_url
 from nimbus.api.body import json_object
 from nimbus.api.deps import call, cloud_of, quick
-from nimbus.api.responses import json_response
+from nimbus.api.responses import encoded_json_response
 from nimbus.api.storage import views
 from nimbus.api.storage.customer_keys import request_key
 from nimbus.api.storage.multipart import MultipartReader, boundary_of
 from nimbus.api.storage.params import Conditions, Projection, Writer
+from nimbus.api.storage.rendered_objects import rendered_objects
 from nimbus.api.storage.writing import declared_hashes, store_content
 from nimbus.core.errors import InvalidArgument, RequiredField
 from nimbus.services.caller import Caller
@@ -60,8 +62,12 @@ def _object(
     request: Request, made: tuple[Bucket, StoredObject], projection: str | None
 ) -> Response:
     """The written object; its writer gave the key, so it sees the checksums."""
-    body = views.stored_object(base_url(request), *made, full=projection == "full", keyed=True)
-    return json_response(body)
+    base, full = base_url(request), projection == "full"
+    body = orjson.dumps(views.stored_object(base, *made, full=full, keyed=True))
+    rendered = rendered_objects(request)
+    if rendered is not None and not full:
+        rendered.written(base, *made, body)
+    return encoded_json_response(body)
 
 
 def with_predefined_acl(request: Request, resource: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import instance_dict
 from nimbus.blobs.checksums import crc32c_b64, md5_b64
 from nimbus.core.clock import rfc3339, rfc3339_micros
 from nimbus.services.storage.customer_keys import ALGORITHM
+from nimbus.services.storage.listing import RESOURCE_COLUMNS
 from nimbus.services.storage.object_contexts import rendered as rendered_contexts
 from nimbus.services.storage.retention import retention_view
 from nimbus.store.models import (
@@ -119,7 +120,7 @@ def stored_object(
     """``bucket`` is the object's: its retention policy sets ``retentionExpirationTime``.
     A customer-encrypted object's checksums are shown only to a request ``keyed`` with
     its key, as on Cloud Storage."""
-    v = _column_values(row)
+    v = column_values(row)
     name, bucket_name, generation = v["name"], v["bucket"], v["generation"]
     quoted = quote_name(name)
     created = v["time_created"]
@@ -195,10 +196,10 @@ _TIME_FIELDS = [
     ("softDeleteTime", "soft_delete_time"),
     ("hardDeleteTime", "hard_delete_time"),
 ]
-_OBJECT_COLUMNS = frozenset(column.key for column in StoredObject.__table__.columns)
+_OBJECT_COLUMNS = frozenset(column.key for column in RESOURCE_COLUMNS)
 
 
-def _column_values(row: StoredObject) -> Mapping[str, Any]:
+def column_values(row: StoredObject) -> Mapping[str, Any]:
     """The row's column values. A listing renders thousands of rows, and reading the
     instance's dict is five times faster than its instrumented attributes; a column not
     loaded (expired in its session, or never set on a new row) is read through them."""

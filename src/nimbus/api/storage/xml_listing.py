@@ -66,7 +66,12 @@ async def list_bucket(request: Request, caller: Caller, bucket: str) -> Response
 
 
 def _document(
-    bucket: str, request: Request, query: ListQuery, listing: Listing, *, version_two: bool
+    bucket: str,
+    request: Request,
+    query: ListQuery,
+    listing: Listing[StoredObject],
+    *,
+    version_two: bool,
 ) -> str:
     truncated = listing.next_page_token is not None
     parts = [
@@ -99,7 +104,7 @@ def _document(
     return "".join(parts)
 
 
-def _last_name(listing: Listing) -> str:
+def _last_name(listing: Listing[StoredObject]) -> str:
     """Where the next page starts after: the greatest key or prefix on this one."""
     names = [row.name for row in listing.items] + listing.prefixes
     return max(names) if names else ""

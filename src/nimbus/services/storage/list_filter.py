@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Protocol
 
 from nimbus.core.errors import InvalidArgument
-from nimbus.store.models import StoredObject
 
-ObjectFilter = Callable[[StoredObject], bool]
+
+class WithContexts(Protocol):
+    @property
+    def contexts(self) -> dict[str, dict[str, str]] | None: ...
+
+
+ObjectFilter = Callable[[WithContexts], bool]
 
 _CONDITION = re.compile(
     r'(?P<negated>-|NOT\s+)?\s*contexts\."(?P<key>[^"]+)"\s*'
@@ -32,7 +38,7 @@ def parse_filter(text: str) -> ObjectFilter:
     key, value = found["key"], found["value"]
     negated = found["negated"] is not None
 
-    def matches(row: StoredObject) -> bool:
+    def matches(row: WithContexts) -> bool:
         payload = (row.contexts or {}).get(key)
         held = payload is not None and (value is None or payload["value"] == value)
         return held != negated

@@ -14,7 +14,7 @@ import functools
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
@@ -24,9 +24,16 @@ from nimbus.core.errors import InvalidArgument
 from nimbus.core.globs import glob_to_regex
 from nimbus.services.storage.list_filter import parse_filter
 from nimbus.store.models import Bucket, StoredObject
+from nimbus.store.snapshots import PreparedEntity
 
 DEFAULT_MAX_RESULTS = 1000
 _BATCH = 256
+# What an object's resource is rendered from: every column but where its bytes are.
+RESOURCE_COLUMNS = tuple(
+    column
+    for column in StoredObject.__table__.columns
+    if column.key not in ("blob_id", "inline_data", "key_nonce")
+)
 
 
 def page_size(max_results: int | None) -> int:
@@ -53,18 +60,45 @@ class ListQuery:
     include_folders: bool = False
 
 
+@dataclass(slots=True)
+class ListedObject:
+    """A listed object as the embedded store's driver gave it (``stored``: every column
+    its resource is rendered from), converted to a row only when something reads more
+    than its name: a resource rendered before from the same stored values needs
+    nothing else (see ``api/storage/rendered_objects``)."""
+
+    name: str
+    generation: int
+    stored: tuple[Any, ...]
+    _entity: PreparedEntity[StoredObject]
+    _row: StoredObject | None = field(default=None, init=False)
+
+    def row(self) -> StoredObject:
+        if self._row is None:
+            self._row = self._entity.from_row(self.stored)
+        return self._row
+
+    @property
+    def contexts(self) -> dict[str, dict[str, str]] | None:
+        return self.row().contexts
+
+
+# What a listing scans: ORM rows, or rows as the embedded store's driver gave them.
+R = TypeVar("R", StoredObject, ListedObject)
+
+
 @dataclass
-class Listing:
+class Listing(Generic[R]):
     # The bucket listed: its retention policy is part of each object's resource.
     bucket: Bucket
-    items: list[StoredObject] = field(default_factory=list)
+    items: list[R] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     next_page_token: str | None = None
 
 
-@dataclass(frozen=True)
-class _Cursor:
-    """Resume after (name, generation), or at ``name`` inclusive when ``at`` is set."""
+class _Cursor(NamedTuple):
+    """Resume after (name, generation), or at ``name`` inclusive when ``at`` is set.
+    A named tuple: a listing moves its cursor at every row it scans."""
 
     name: str
     generation: int | None = None
@@ -98,8 +132,8 @@ def decode_token(token: str) -> _Cursor:
 
 
 def list_objects(
-    fetch: Fetch, bucket: Bucket, query: ListQuery, folders: Sequence[str] = ()
-) -> Listing:
+    fetch: Fetch[R], bucket: Bucket, query: ListQuery, folders: Sequence[str] = ()
+) -> Listing[R]:
     """One page of the listing; ``fetch`` runs the batch statements (on a session or a
     snapshot of the store). ``folders`` (managed folders' names, sorted) give prefixes
     of their own, merged in name order."""
@@ -111,7 +145,7 @@ def list_objects(
         raise InvalidArgument("Cannot set both softDeleted and versions to true.")
     glob = glob_to_regex(query.match_glob) if query.match_glob else None
     chosen = parse_filter(query.filter) if query.filter else None
-    listing = Listing(bucket)
+    listing: Listing[R] = Listing(bucket)
     cursor = decode_token(query.page_token) if query.page_token else _start(query)
     pending = _folder_prefixes(folders, query, cursor)
     seen_prefixes: set[str] = set()
@@ -142,9 +176,9 @@ def list_objects(
             folders_until(None)
             return listing
         for row in rows:
-            if folders_until(row.name) or full():
+            if (pending and folders_until(row.name)) or full():
                 return listing
-            grouped = _group_of(row.name, query)
+            grouped = _group_of(row.name, query) if query.delimiter else None
             if grouped is not None:
                 if grouped not in seen_prefixes:
                     seen_prefixes.add(grouped)
@@ -219,6 +253,10 @@ class BatchShape:
     def statement(self) -> Select[StoredObject]:
         return _statement(self)
 
+    def resource_statement(self) -> Select[Any]:
+        """The batch's rows, of the columns their resources are rendered from alone."""
+        return _resource_statement(self)
+
     def parameters(self, bucket: str, query: ListQuery, cursor: _Cursor) -> dict[str, Any]:
         values: dict[str, Any] = {"bucket": bucket, "cursor_name": cursor.name}
         if self.resume == "after_generation":
@@ -259,7 +297,8 @@ class BatchShape:
         return where
 
 
-Fetch = Callable[[BatchShape, dict[str, Any]], list[StoredObject]]
+# The next batch of rows of a shape, given its statement's parameters.
+Fetch = Callable[[BatchShape, dict[str, Any]], Sequence[R]]
 
 
 @functools.cache
@@ -269,7 +308,13 @@ def _statement(shape: BatchShape) -> Select[StoredObject]:
     return select(StoredObject).where(*shape.conditions()).order_by(*order).limit(_BATCH)
 
 
-def session_fetch(session: Session) -> Fetch:
+@functools.cache
+def _resource_statement(shape: BatchShape) -> Select[Any]:
+    order = (StoredObject.name, StoredObject.generation)
+    return select(*RESOURCE_COLUMNS).where(*shape.conditions()).order_by(*order).limit(_BATCH)
+
+
+def session_fetch(session: Session) -> Fetch[StoredObject]:
     """Batches read through the ORM, in ``session``."""
 
     def fetch(shape: BatchShape, values: dict[str, Any]) -> list[StoredObject]:

@@ -182,7 +182,7 @@ class Objects:
         self.usage.count(bucket_row, CLASS_B)
         return bucket_row, row
 
-    def list_objects(self, caller: Caller, bucket: str, query: ListQuery) -> Listing:
+    def list_objects(self, caller: Caller, bucket: str, query: ListQuery) -> Listing[StoredObject]:
         with self.db.read() as session:
             _, bucket_row = authorized_under(
                 session, self.authorizer, caller, bucket, query.prefix, "storage.objects.list"

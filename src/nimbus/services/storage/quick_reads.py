@@ -10,18 +10,26 @@ and the full path answers it, so every error is worded in one place.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import String, bindparam
+from sqlalchemy import String, bindparam, select
 
 from nimbus.core.errors import NimbusError
 from nimbus.services.caller import Caller
 from nimbus.services.iam.authorizer import Authorizer
 from nimbus.services.iam.tokens import Tokens
 from nimbus.services.storage.access import bucket_target
-from nimbus.services.storage.listing import BatchShape, Listing, ListQuery, list_objects
+from nimbus.services.storage.listing import (
+    RESOURCE_COLUMNS,
+    BatchShape,
+    ListedObject,
+    Listing,
+    ListQuery,
+    list_objects,
+)
 from nimbus.services.storage.objects import LIVE_GENERATION, NAMED_GENERATION
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.usage import CLASS_A, CLASS_B, StorageUsage
@@ -63,6 +71,9 @@ class QuickObjectReads:
         self._generation = snapshots.prepare_query(StoredObject, NAMED_GENERATION)
         self._policies: dict[int, PreparedEntity[IamPolicy]] = {}
         self._batches: dict[BatchShape, PreparedEntity[StoredObject]] = {}
+        self._resource = snapshots.prepare_query(StoredObject, select(*RESOURCE_COLUMNS))
+        keys = self._resource.prepared.keys
+        self._name_at, self._generation_at = keys.index("name"), keys.index("generation")
 
     def get(
         self,
@@ -105,8 +116,9 @@ class QuickObjectReads:
         accepted_scopes: frozenset[str],
         bucket: str,
         query: ListQuery,
-    ) -> Listing | None:
-        """What ``Objects.list_objects`` returns, when this path can decide it; else None."""
+    ) -> Listing[ListedObject] | None:
+        """What ``Objects.list_objects`` returns, when this path can decide it; else None.
+        Its items are ``ListedObject``s."""
         with self._snapshots.read() as snapshot:
             readable = self._readable_bucket(
                 snapshot, bearer, anonymous, accepted_scopes, bucket, "storage.objects.list"
@@ -115,8 +127,13 @@ class QuickObjectReads:
                 return None
             bucket_row = readable[0]
 
-            def fetch(shape: BatchShape, values: dict[str, Any]) -> list[StoredObject]:
-                return snapshot.entities(self._batch(shape), **values)
+            def fetch(shape: BatchShape, values: dict[str, Any]) -> list[ListedObject]:
+                entity = self._batch(shape)
+                name_at, generation_at = self._name_at, self._generation_at
+                return [
+                    ListedObject(stored[name_at], stored[generation_at], stored, entity)
+                    for stored in snapshot.rows(entity.prepared, **values)
+                ]
 
             try:
                 listing = list_objects(fetch, bucket_row, query)
@@ -196,10 +213,15 @@ class QuickObjectReads:
         timeless = not any("condition" in b for policy in policies for b in policy.bindings)
         return (values if granted else None), timeless
 
+    def stored_form(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The ``ListedObject.stored`` a listing will read for a row of these column
+        values: what a writer knows its row will be listed as."""
+        return self._resource.prepared.stored_form(values)
+
     def _batch(self, shape: BatchShape) -> PreparedEntity[StoredObject]:
         prepared = self._batches.get(shape)
         if prepared is None:
-            prepared = self._snapshots.prepare_query(StoredObject, shape.statement())
+            prepared = self._snapshots.prepare_query(StoredObject, shape.resource_statement())
             self._batches[shape] = prepared
         return prepared
 
