@@ -4,13 +4,16 @@ by, and each key is the whole stored row, so any change is a new key."""
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from nimbus.api.app import create_app
+from nimbus.api.responses import compact
 from nimbus.api.storage.rendered_objects import RenderedObjects
 from nimbus.services.cloud import Cloud
 from nimbus.settings import ServerSettings
@@ -75,3 +78,19 @@ def test_the_oldest_renderings_make_way(cloud: Cloud) -> None:
         rendered._keep(("http://x", None, (index,)), b"{}")
     assert len(rendered) == 2
     assert list(rendered._kept) == [("http://x", None, (3,)), ("http://x", None, (4,))]
+
+
+def test_kept_json_holds_its_own_size(cloud: Cloud) -> None:
+    """orjson hands its output over in an 8 KiB buffer; what is kept is copied out."""
+    assert cloud.quick_object_reads is not None
+    rendered = RenderedObjects(cloud.quick_object_reads, limit=1000)
+    resource = {"kind": "storage#object", "name": "n" * 500}
+    tracemalloc.start()
+    try:
+        for index in range(1000):
+            rendered._keep(("http://x", None, (index,)), orjson.dumps(resource))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 1000 * 2048
+    assert compact(orjson.dumps(resource)) == orjson.dumps(resource)

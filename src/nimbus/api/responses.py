@@ -31,6 +31,13 @@ def encoded_json_response(
     )
 
 
+def compact(body: bytes) -> bytes:
+    """``body`` in a buffer of its own size, for keeping. orjson writes into a buffer of
+    8 KiB and hands it over as it is: a few hundred bytes of JSON kept for long would
+    hold 8 KiB each."""
+    return bytes(memoryview(body))
+
+
 def empty_response() -> Response:
     """Google answers deletes and similar with ``{}``."""
     return json_response({})

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from nimbus.api.responses import compact
 from nimbus.core.clock import Clock
 from nimbus.services.storage.quick_reads import QuickRead
 from nimbus.services.storage.usage import CLASS_B, BucketPricing, StorageUsage, priced_as
@@ -141,7 +142,7 @@ class KeptReads:
             self._bytes -= len(previous.body)
         headers = tuple(response.raw_headers)
         pricing = priced_as(found.bucket)
-        self._answers[key] = _Answer(headers, body, pricing, holds_until)
+        self._answers[key] = _Answer(headers, compact(body), pricing, holds_until)
         self._bytes += len(body)
 
     def _forget(self) -> None:

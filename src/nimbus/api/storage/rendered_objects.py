@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
+from nimbus.api.responses import compact
 from nimbus.api.storage import views
 from nimbus.services.storage.listing import ListedObject
 from nimbus.services.storage.quick_reads import QuickObjectReads
@@ -65,7 +66,7 @@ class RenderedObjects:
         self._keep((base, policy_period(bucket), stored), body)
 
     def _keep(self, key: _Key, body: bytes) -> orjson.Fragment:
-        fragment = orjson.Fragment(body)
+        fragment = orjson.Fragment(compact(body))
         kept = self._kept
         if len(kept) >= self._limit:
             del kept[next(iter(kept))]  # The oldest first.
