@@ -4,10 +4,7 @@ tags and instances change, and that it applies nothing when nothing changed."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
+from collections.abc import Callable
 
 from nimbus.controllers.firewalls import FirewallController
 from nimbus.net.firewall import InstanceFirewall
@@ -18,7 +15,6 @@ from nimbus.services.compute.instances import InstanceRef
 from nimbus.services.operations import states
 from nimbus.services.resourcemanager import hierarchy
 from nimbus.services.resourcemanager.projects import ProjectSpec
-from nimbus.settings import ServerSettings
 from tests.unit.cloud_owner import owner_of
 
 PROJECT = "fw-project"
@@ -46,14 +42,6 @@ class RecordingHost:
 
     def on_attach(self, apply: Callable[[str], None]) -> None:
         self.attach_hook = apply
-
-
-@pytest.fixture
-def cloud(tmp_path: Path) -> Iterator[Cloud]:
-    built = Cloud.assemble(ServerSettings(data_dir=tmp_path, runtime="fake"))
-    built.start()
-    yield built
-    built.close()
 
 
 def _instance(cloud: Cloud, name: str, tags: list[str]) -> str:

@@ -4,8 +4,6 @@ runtime: the instance is found by its network and source address."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -17,21 +15,12 @@ from nimbus.services.cloud import Cloud
 from nimbus.services.compute.instance_requests import parse_instance
 from nimbus.services.compute.instances import InstanceRef
 from nimbus.services.resourcemanager.projects import ProjectSpec
-from nimbus.settings import ServerSettings
 from nimbus.store.models import Instance
 from tests.unit.cloud_owner import owner_of
 
 ZONE = "europe-west1-b"
 FLAVOR = {"Metadata-Flavor": "Google"}
 LINK = "http://nimbus/compute/v1/projects/meta-project"
-
-
-@pytest.fixture
-def cloud(tmp_path: Path) -> Iterator[Cloud]:
-    built = Cloud.assemble(ServerSettings(data_dir=tmp_path, runtime="fake"))
-    built.start()
-    yield built
-    built.close()
 
 
 def _instance(cloud: Cloud, owner: Caller, name: str, scopes: list[str]) -> Instance:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
-from pathlib import Path
 
 import google_crc32c
 import pytest
@@ -22,21 +20,12 @@ from nimbus.services.storage.listing import RESOURCE_COLUMNS, ListQuery
 from nimbus.services.storage.object_fields import ObjectSpec
 from nimbus.services.storage.preconditions import Preconditions
 from nimbus.services.storage.quick_reads import QuickObjectReads
-from nimbus.settings import ServerSettings
 from nimbus.store.base import Base
 from nimbus.store.models import ServiceAccountKey, StoredObject
 from tests.unit.cloud_owner import owner_of
 
 SCOPES = frozenset({"https://www.googleapis.com/auth/cloud-platform"})
 BUCKET = "quick-reads"
-
-
-@pytest.fixture
-def cloud(tmp_path: Path) -> Iterator[Cloud]:
-    built = Cloud.assemble(ServerSettings(data_dir=tmp_path, runtime="fake"))
-    built.start()
-    yield built
-    built.close()
 
 
 @pytest.fixture

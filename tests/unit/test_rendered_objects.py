@@ -5,30 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import tracemalloc
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import orjson
-import pytest
 
 from nimbus.api.app import create_app
 from nimbus.api.responses import compact
 from nimbus.api.storage.rendered_objects import RenderedObjects
 from nimbus.services.cloud import Cloud
-from nimbus.settings import ServerSettings
 from tests.unit.cloud_owner import owner_of
 
 BUCKET = "rendered"
 OBJECTS = f"/storage/v1/b/{BUCKET}/o"
-
-
-@pytest.fixture
-def cloud(tmp_path: Path) -> Iterator[Cloud]:
-    built = Cloud.assemble(ServerSettings(data_dir=tmp_path, runtime="fake"))
-    built.start()
-    yield built
-    built.close()
 
 
 def _token(cloud: Cloud) -> str:

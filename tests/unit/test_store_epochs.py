@@ -3,15 +3,11 @@ short path's kept results never outlive a change, whichever process made it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select, text
 
 from nimbus.services.caller import Caller
 from nimbus.services.cloud import Cloud
-from nimbus.settings import ServerSettings
 from nimbus.store.epochs import AUTHORIZATION_TABLES, CURRENT_EPOCH
 from nimbus.store.models import StoredObject
 from nimbus.store.snapshots import Prepared
@@ -19,14 +15,6 @@ from nimbus.wire.iam import Binding
 from tests.unit.cloud_owner import owner_of
 
 STRANGER = "user:stranger@example.com"
-
-
-@pytest.fixture
-def cloud(tmp_path: Path) -> Iterator[Cloud]:
-    built = Cloud.assemble(ServerSettings(data_dir=tmp_path, runtime="fake"))
-    built.start()
-    yield built
-    built.close()
 
 
 def _epoch(cloud: Cloud) -> int:
