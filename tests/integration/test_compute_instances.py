@@ -7,6 +7,7 @@ serial output, aggregated lists, and bad input that changes nothing.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -100,12 +101,14 @@ def test_instance_life_on_the_real_runtime(real: NimbusServer) -> None:
     project = unique_id("client")
     with owner_session(real) as owner:
         assert owner.post(f"{real.url}/v1/projects", json={"projectId": project}).ok
-    serial = instance_life(make, project)
+    serial = instance_life(make, project, booted="Started")
     assert "Started" in serial and "systemd" in serial
 
 
-def instance_life(clients: Callable[[type], object], project: str) -> str:
-    """Insert, wait, stop, start, reset, metadata, labels, delete; the serial output."""
+def instance_life(clients: Callable[[type], object], project: str, booted: str = "") -> str:
+    """Insert, wait, stop, start, reset, metadata, labels, delete; the serial output,
+    once it shows ``booted`` (a real boot after the reset goes on for a while, longer on
+    a busy host)."""
     instances = clients(compute_v1.InstancesClient)
     operations = clients(compute_v1.ZoneOperationsClient)
     images = clients(compute_v1.ImagesClient)
@@ -143,7 +146,12 @@ def instance_life(clients: Callable[[type], object], project: str) -> str:
     assert instances.get(project=project, zone=ZONE, instance="vm-1").status == "RUNNING"
     wait(instances.reset_unary(project=project, zone=ZONE, instance="vm-1"))
 
-    serial = instances.get_serial_port_output(project=project, zone=ZONE, instance="vm-1")
+    deadline = time.monotonic() + 120
+    while True:
+        serial = instances.get_serial_port_output(project=project, zone=ZONE, instance="vm-1")
+        if booted in serial.contents or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert serial.contents and int(serial.next_) >= len(serial.contents)
     console = serial.contents
 
