@@ -1,10 +1,11 @@
 """The storage CLI's pure parts: signed URLs (judged by google-cloud-storage), URLs,
-wildcards, sizes and cp's naming rules."""
+wildcards, sizes, ls -j and du rows, and cp's naming rules."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from google.oauth2 import service_account
 
 from nimbus.cli.client import Api
 from nimbus.cli.failures import CliError
-from nimbus.cli.storage import plan, signing, uploads, views, wildcards
+from nimbus.cli.storage import du, listed_json, plan, signing, uploads, views, wildcards
 from nimbus.cli.storage.checksums import Crc32c
 from nimbus.cli.storage.endpoints import LocalFile, Options
+from nimbus.cli.storage.listing import Entry, Scope
 from nimbus.cli.storage.progress import Progress
 from nimbus.cli.storage.urls import CloudUrl, object_path, parse
 
@@ -135,6 +137,72 @@ def test_human_sizes() -> None:
     assert views.human_size(5) == "5.00B"
     assert views.human_size(2048) == "2.00kiB"
     assert views.total_line(2, 20 * 1024 * 1024) == "TOTAL: 2 objects, 20971520 bytes (20.00MiB)"
+
+
+def test_long_rows_with_etag_and_readable_size() -> None:
+    item = {"size": "3000", "timeCreated": "2024-05-01T12:00:00.5Z", "metageneration": "2"}
+    url = "gs://b/o#7"
+    row = views.long_row(url, {**item, "etag": "CAE="}, versioned=True, etag=True, readable=True)
+    assert row == "   2.93kiB  2024-05-01T12:00:00Z  gs://b/o#7  metageneration=2  etag=CAE="
+    assert views.long_row("gs://b/p/", None, etag=True, readable=True) == " " * 34 + "gs://b/p/"
+
+
+def test_listing_scopes_ask_for_what_they_read() -> None:
+    assert Scope().query() == {}
+    assert Scope(versions=True).query() == {"versions": "true"}
+    # Soft-deleted wins over versions (the API refuses both), as gcloud's flags do.
+    both = Scope(versions=True, soft_deleted=True, full=True)
+    assert both.query() == {"projection": "full", "softDeleted": "true"}
+    assert both.versioned and not Scope().versioned
+
+
+def test_listed_json_is_what_gcloud_dumps() -> None:
+    resource = {
+        "name": "a b.txt",
+        "bucket": "b",
+        "generation": "12",
+        "timeCreated": "2024-05-01T12:00:00.090Z",
+        "updated": "2024-05-01T12:00:00Z",
+        "metadata": {"z": "1", "updated": "2024-05-01T12:00:00Z"},
+        "acl": [],
+        "kind": "storage#object",
+        "retention": {"retainUntilTime": "2030-01-01T00:00:00Z", "mode": "Locked"},
+    }
+    dumped = json.loads(listed_json.object_json(resource))
+    assert dumped["url"] == "gs://b/a b.txt#12" and dumped["type"] == "cloud_object"
+    meta = dumped["metadata"]
+    assert list(meta) == [
+        "bucket",
+        "generation",
+        "kind",
+        "metadata",
+        "name",
+        "retention",
+        "timeCreated",
+        "updated",
+    ]  # in name order, the empty ACL left out
+    # The user's keys are sorted too, their values left as they are.
+    assert meta["metadata"] == {"updated": "2024-05-01T12:00:00Z", "z": "1"}
+    assert list(meta["metadata"]) == ["updated", "z"]
+    assert meta["timeCreated"] == "2024-05-01T12:00:00.090000+00:00"
+    assert meta["updated"] == "2024-05-01T12:00:00+00:00"
+    assert meta["retention"] == {"mode": "Locked", "retainUntilTime": "2030-01-01T00:00:00+00:00"}
+    assert (
+        listed_json.container_json(Entry("b", "d/"))
+        == '{\n  "url": "gs://b/d/",\n  "type": "prefix"\n}'
+    )
+    assert list(listed_json.json_list(["{1}", "{2}"])) == ["[", "{1},", "{2}", "]"]
+    assert list(listed_json.json_list([])) == [""]
+
+
+def test_du_rows_and_exclusions() -> None:
+    options = du.Options(readable_sizes=True, exclude=("*.bak", "*/tmp/"))
+    assert options.row(2048, "gs://b/o") == "2.00kiB      gs://b/o"
+    assert du.Options().row(0, "total") == "0            total"
+    assert options.excluded(Entry("b", "x/y.bak", {"size": "1"}))
+    assert options.excluded(Entry("b", "x/tmp/"))
+    assert not options.excluded(Entry("b", "x/y.txt", {"size": "1"}))
+    assert not du.Options(exclude=("*",)).excluded(Entry("b", ""))  # never a bucket
 
 
 def test_directory_upload_names(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import typer
 from nimbus.cli import output
 from nimbus.cli.commands import (
     storage_buckets,
+    storage_du,
     storage_hash,
     storage_hmac,
     storage_managed_folders,
@@ -20,14 +21,13 @@ from nimbus.cli.commands import (
 )
 from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
-from nimbus.cli.storage import listing
 from nimbus.cli.storage.customer_keys import (
     DecryptionKeys,
     FetchListedHashes,
     ReadingEncryptionKey,
     keys_from_flags,
 )
-from nimbus.cli.storage.ls import Detail, bucket_lines, url_lines
+from nimbus.cli.storage.ls import Detail, bucket_lines, buckets_of, url_lines
 from nimbus.cli.storage.urls import SCHEME, bucket_path, object_path, parse
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ app.command("mv")(storage_transfer.mv)
 app.command("rm")(storage_transfer.rm)
 app.command("cat")(storage_transfer.cat)
 app.command("rsync")(storage_rsync.rsync)
+app.command("du")(storage_du.du)
 app.command("hash")(storage_hash.hash_urls)
 app.command("sign-url")(storage_sign_url.sign_url)
 
@@ -57,6 +58,9 @@ def ls(
     urls: OptionalUrls = None,
     long: Annotated[bool, typer.Option("--long", "-l", help="Size and creation time.")] = False,
     full: Annotated[bool, typer.Option("--full", "-L", help="All metadata.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", "-j", help="All metadata, as one JSON list per URL.")
+    ] = False,
     recursive: Annotated[
         bool, typer.Option("--recursive", "-r", "-R", help="Every level below.")
     ] = False,
@@ -64,30 +68,70 @@ def ls(
     buckets: Annotated[
         bool, typer.Option("--buckets", "-b", help="The buckets themselves, not their objects.")
     ] = False,
+    etag: Annotated[bool, typer.Option("--etag", "-e", help="The etag in -l rows.")] = False,
+    readable_sizes: Annotated[
+        bool, typer.Option("--readable-sizes", help="Sizes in -l rows as 2.00kiB, 1.50MiB.")
+    ] = False,
+    soft_deleted: Annotated[
+        bool,
+        typer.Option(
+            "--soft-deleted",
+            help="Only soft-deleted objects, each version with #GENERATION (with -b, buckets).",
+        ),
+    ] = False,
+    exhaustive: Annotated[
+        bool,
+        typer.Option(
+            "--exhaustive", help="Accepted as gcloud's: Nimbus listings always read every page."
+        ),
+    ] = False,
     encryption_key: ReadingEncryptionKey = None,
     decryption_keys: DecryptionKeys = None,
     fetch_hashes: FetchListedHashes = False,
 ) -> None:
     """List buckets, or the objects and prefixes in them."""
+    del exhaustive  # every listing follows each page token already
+    _one_style(full=full, json=as_json, long=long)
     keys = keys_from_flags(encryption_key, decryption_keys)  # refused before any request
+    if soft_deleted and all_versions:
+        output.status(
+            "WARNING: The --all-versions flag has no effect when used with the --soft-deleted"
+            " flag. When --soft-deleted is used, all soft-deleted versions of the resource"
+            " are returned."
+        )
+    if buckets and all_versions:
+        output.status("WARNING: The --all-versions flag has no effect when listing buckets.")
     detail = Detail(
         long=long,
         full=full,
+        json=as_json,
         recursive=recursive,
         all_versions=all_versions,
+        buckets=buckets,
+        soft_deleted=soft_deleted,
+        etag=etag,
+        readable_sizes=readable_sizes,
         hashes_with=keys if fetch_hashes else None,
     )
     parsed = [parse(url) for url in urls or ["gs://"]]
     context = context_of(ctx)
     with context.api() as api:
         for url in parsed:
-            if url.is_provider:
-                found = api.pages("/storage/v1/b", "items", {"project": context.project()})
-                _print(bucket_lines(found, detail))
-            elif buckets and url.is_bucket:
-                _print(bucket_lines([listing.require_bucket(api, url.bucket)], detail))
+            if url.is_provider or (buckets and url.is_bucket):
+                _print(bucket_lines(buckets_of(api, context.project, url, detail), detail))
             else:
                 _print(url_lines(api, url, detail))
+
+
+def _one_style(**chosen: bool) -> None:
+    """-L, -j and -l exclude one another; gcloud names the first of them, in this order,
+    and exits 2 as for any misused flag."""
+    given = [name for name, on in chosen.items() if on]
+    if len(given) > 1:
+        raise CliError(
+            f"argument --{given[0]}: At most one of --full | --json | --long can be specified.",
+            exit_code=2,
+        )
 
 
 @app.command()
@@ -115,39 +159,3 @@ def restore(
 def _print(lines: Iterable[str]) -> None:
     for line in lines:
         print(line)
-
-
-@app.command()
-def du(
-    ctx: typer.Context,
-    urls: OptionalUrls = None,
-    summarize: Annotated[
-        bool, typer.Option("--summarize", "-s", help="Only a total for each URL.")
-    ] = False,
-    total: Annotated[bool, typer.Option("--total", "-c", help="A grand total at the end.")] = False,
-    all_versions: AllVersions = False,
-) -> None:
-    """Show the bytes used by objects."""
-    context = context_of(ctx)
-    grand = 0
-    with context.api() as api:
-        targets = [parse(url) for url in urls or []]
-        if not targets:
-            found = api.pages("/storage/v1/b", "items", {"project": context.project()})
-            targets = [parse(f"gs://{bucket['name']}") for bucket in found]
-        for url in targets:
-            if url.is_provider:
-                raise CliError("du needs buckets or objects, not gs:// itself.")
-            entries = listing.matches(api, url, versions=all_versions)
-            if not entries:
-                raise listing.no_match([str(url)])
-            subtotal = 0
-            for entry in listing.objects_under(api, entries, versions=all_versions):
-                subtotal += entry.size
-                if not summarize:
-                    print(f"{entry.size:<10}  {entry.url(versioned=all_versions)}")
-            if summarize:
-                print(f"{subtotal:<10}  {url}")
-            grand += subtotal
-    if total:
-        print(f"{grand:<10}  total")

@@ -86,10 +86,11 @@ def list_objects(
         for url in parsed:
             if url.is_provider:
                 raise CliError("objects list needs a bucket: gs://BUCKET[/PREFIX].")
-            entries = listing.matches(api, url, versions=all_versions)
+            scope = listing.Scope(versions=all_versions)
+            entries = listing.matches(api, url, scope=scope)
             if not entries:
                 raise listing.no_match([str(url)])
-            objects = listing.objects_under(api, entries, versions=all_versions)
+            objects = listing.objects_under(api, entries, scope=scope)
             resources = [e.resource for e in objects if e.resource is not None]
             if fetch_hashes:
                 # Unlike describe, an object no key matches is listed as it came.

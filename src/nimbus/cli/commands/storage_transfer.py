@@ -132,11 +132,12 @@ def rm(
             if url.is_bucket and not recursive:
                 raise CliError(f"{url} is a bucket: use rm -r to remove it with its objects.")
             versions = all_versions or url.is_bucket
-            found = listing.matches(api, url, versions=versions)
+            scope = listing.Scope(versions=versions)
+            found = listing.matches(api, url, scope=scope)
             objects = [e for e in found if not e.is_container]
             if recursive:
                 containers = [e for e in found if e.is_container]
-                objects += listing.objects_under(api, containers, versions=versions)
+                objects += listing.objects_under(api, containers, scope=scope)
             if url.is_bucket:
                 buckets.append(url.bucket)
             elif not objects and found:

@@ -13,6 +13,35 @@ from nimbus.cli.storage.urls import CloudUrl, bucket_path, object_path, object_u
 from nimbus.cli.storage.wildcards import compile_pattern, crosses_levels, literal_prefix
 
 DELIMITER = "/"
+# gcloud's words when a listed URL (ls, du) names nothing.
+MATCHED_NOTHING = "One or more URLs matched no objects."
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which generations a listing reads, and how much of each: noncurrent ones too
+    (``versions``), only soft-deleted ones (``soft_deleted``, which wins, as in gcloud),
+    and ACLs and owner too (``full``: the API's full projection)."""
+
+    versions: bool = False
+    soft_deleted: bool = False
+    full: bool = False
+
+    @property
+    def versioned(self) -> bool:
+        """Whether URLs name generations: a listing of several of one name needs them."""
+        return self.versions or self.soft_deleted
+
+    def query(self) -> dict[str, str]:
+        query = {"projection": "full"} if self.full else {}
+        if self.soft_deleted:
+            query["softDeleted"] = "true"
+        elif self.versions:
+            query["versions"] = "true"
+        return query
+
+
+LIVE = Scope()
 
 
 @dataclass(frozen=True)
@@ -40,21 +69,28 @@ class Entry:
         return object_url(self.bucket, self.name, self.generation if versioned else None)
 
 
-def level(api: Api, bucket: str, prefix: str, *, versions: bool = False) -> Iterator[Entry]:
+def level(api: Api, bucket: str, prefix: str, *, scope: Scope = LIVE) -> Iterator[Entry]:
     """One level under ``prefix``: per page, its objects, then its sub-prefixes."""
-    return _pages(api, bucket, {"prefix": prefix, "delimiter": DELIMITER}, versions)
+    return _pages(api, bucket, {"prefix": prefix, "delimiter": DELIMITER}, scope)
 
 
-def everything(api: Api, bucket: str, prefix: str, *, versions: bool = False) -> Iterator[Entry]:
+def everything(api: Api, bucket: str, prefix: str, *, scope: Scope = LIVE) -> Iterator[Entry]:
     """Every object whose name starts with ``prefix``, at any depth."""
-    return _pages(api, bucket, {"prefix": prefix}, versions)
+    return _pages(api, bucket, {"prefix": prefix}, scope)
 
 
-def _pages(api: Api, bucket: str, query: dict[str, Any], versions: bool) -> Iterator[Entry]:
-    query = {**query, "versions": "true"} if versions else dict(query)
+def _pages(api: Api, bucket: str, query: dict[str, Any], scope: Scope) -> Iterator[Entry]:
+    """Every page, past any token (gcloud's ``--exhaustive``; Nimbus never sends an
+    empty page with a token, where gcloud would otherwise stop)."""
+    query = {**query, **scope.query()}
     path = f"{bucket_path(bucket)}/o"
     while True:
-        page = api.get(path, query)
+        try:
+            page = api.get(path, query)
+        except ApiError as exc:
+            if exc.code == 404:  # the bucket: gcloud names it as it does in a bucket URL
+                raise CliError(f"gs://{bucket} not found: 404.") from exc
+            raise
         for item in page.get("items") or []:
             yield Entry(bucket, str(item["name"]), item)
         for prefix in page.get("prefixes") or []:
@@ -65,22 +101,22 @@ def _pages(api: Api, bucket: str, query: dict[str, Any], versions: bool) -> Iter
         query["pageToken"] = token
 
 
-def matches(api: Api, url: CloudUrl, *, versions: bool = False) -> list[Entry]:
+def matches(api: Api, url: CloudUrl, *, scope: Scope = LIVE) -> list[Entry]:
     """What ``gs://B/NAME`` names at its level: the objects and the prefix it matches.
 
-    Without a wildcard, that is the object NAME (every version with ``versions``, one
-    generation with ``#G``) and the prefix ``NAME/``.
+    Without a wildcard, that is the object NAME (every version, or every soft-deleted
+    one, as ``scope`` says; one generation with ``#G``) and the prefix ``NAME/``.
     """
     if url.is_bucket:
         require_bucket(api, url.bucket)
         return [Entry(url.bucket, "")]
     if url.has_wildcard:
-        return _wildcard_matches(api, url, versions)
+        return _wildcard_matches(api, url, scope)
     if url.generation is not None:
-        found = get_object(api, url, missing_ok=True)
+        found = get_object(api, url, missing_ok=True, scope=scope)
         return [Entry(url.bucket, url.name, found)] if found else []
     wanted = {url.name, url.name.rstrip(DELIMITER) + DELIMITER}
-    listed = level(api, url.bucket, url.name.rstrip(DELIMITER), versions=versions)
+    listed = level(api, url.bucket, url.name.rstrip(DELIMITER), scope=scope)
     return [entry for entry in listed if entry.name in wanted and _kept(entry, url.name)]
 
 
@@ -89,23 +125,23 @@ def _kept(entry: Entry, name: str) -> bool:
     return not (name.endswith(DELIMITER) and not entry.is_container)
 
 
-def _wildcard_matches(api: Api, url: CloudUrl, versions: bool) -> list[Entry]:
+def _wildcard_matches(api: Api, url: CloudUrl, scope: Scope) -> list[Entry]:
     matcher = compile_pattern(url.name)
     prefix = literal_prefix(url.name)
     if crosses_levels(url.name):
-        candidates: Iterable[Entry] = everything(api, url.bucket, prefix, versions=versions)
+        candidates: Iterable[Entry] = everything(api, url.bucket, prefix, scope=scope)
     else:
-        candidates = level(api, url.bucket, prefix, versions=versions)
+        candidates = level(api, url.bucket, prefix, scope=scope)
     return [
         e for e in candidates if matcher(e.name.rstrip(DELIMITER) if e.is_container else e.name)
     ]
 
 
-def objects_under(api: Api, entries: Iterable[Entry], *, versions: bool = False) -> Iterator[Entry]:
+def objects_under(api: Api, entries: Iterable[Entry], *, scope: Scope = LIVE) -> Iterator[Entry]:
     """The objects among ``entries``, and every object inside the containers among them."""
     for entry in entries:
         if entry.is_container:
-            yield from everything(api, entry.bucket, entry.name, versions=versions)
+            yield from everything(api, entry.bucket, entry.name, scope=scope)
         else:
             yield entry
 
@@ -116,12 +152,18 @@ def get_object(
     *,
     missing_ok: bool = False,
     headers: dict[str, str] | None = None,
+    scope: Scope = LIVE,
 ) -> Json | None:
-    """The object's metadata; ``headers`` may carry its key (then its checksums show)."""
-    params = {"generation": str(url.generation)} if url.generation is not None else None
+    """The object's metadata; ``headers`` may carry its key (then its checksums show).
+    A soft-deleted one is read only with ``scope.soft_deleted``, and by its generation."""
+    params = {"generation": str(url.generation)} if url.generation is not None else {}
+    if scope.soft_deleted:
+        params["softDeleted"] = "true"
+    if scope.full:
+        params["projection"] = "full"
     try:
         path = object_path(url.bucket, url.name)
-        return api.request("GET", path, params=params, headers=headers)
+        return api.request("GET", path, params=params or None, headers=headers)
     except ApiError as exc:
         if exc.code == 404 and missing_ok:
             return None
@@ -146,9 +188,9 @@ def with_hashes(api: Api, resource: Json, keys: Keys, url: str | None = None) ->
     return get_object(api, exact, headers=key.headers()) or resource
 
 
-def require_bucket(api: Api, bucket: str) -> Json:
+def require_bucket(api: Api, bucket: str, *, full: bool = False) -> Json:
     try:
-        return api.get(bucket_path(bucket))
+        return api.get(bucket_path(bucket), {"projection": "full"} if full else None)
     except ApiError as exc:
         if exc.code == 404:
             raise CliError(f"gs://{bucket} not found: 404.") from exc

@@ -2,20 +2,22 @@
 
 A URL naming one container lists its contents; ``-r`` descends into every container,
 each under a ``gs://B/PREFIX/:`` heading; otherwise the matches are listed and any
-container among them one level deep. ``-l`` and ``-L`` end with a TOTAL line.
+container among them one level deep. ``-l`` and ``-L`` end with a TOTAL line; ``-j``
+prints the same rows as one JSON list.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from nimbus.cli.client import Api, Json
 from nimbus.cli.failures import CliError
-from nimbus.cli.storage import listing, views
+from nimbus.cli.storage import listed_json, listing, views
 from nimbus.cli.storage.customer_keys import Keys
-from nimbus.cli.storage.listing import Entry
+from nimbus.cli.storage.listing import Entry, Scope
 from nimbus.cli.storage.urls import CloudUrl
 
 
@@ -23,10 +25,22 @@ from nimbus.cli.storage.urls import CloudUrl
 class Detail:
     long: bool = False
     full: bool = False
+    json: bool = False
     recursive: bool = False
     all_versions: bool = False
+    buckets: bool = False
+    soft_deleted: bool = False
+    # ``-e``: the etag at the end of each ``-l`` row.
+    etag: bool = False
+    # ``--readable-sizes``: ``-l`` rows' sizes as ``2.00kiB`` (not ``-L``'s, nor TOTAL's).
+    readable_sizes: bool = False
     # ``--fetch-encrypted-object-hashes``: the keys that read hidden hashes back.
     hashes_with: Keys | None = None
+
+    @property
+    def scope(self) -> Scope:
+        # The JSON dump holds everything the API has, ACLs included.
+        return Scope(versions=self.all_versions, soft_deleted=self.soft_deleted, full=self.json)
 
 
 @dataclass(frozen=True)
@@ -34,21 +48,49 @@ class Heading:
     entry: Entry
 
 
+def buckets_of(
+    api: Api, project: Callable[[], str], url: CloudUrl, detail: Detail
+) -> Iterator[Json]:
+    """The buckets a provider URL lists, or ``-b`` with a bucket URL: with ``-b
+    --soft-deleted``, the soft-deleted ones, found as gcloud finds them, in the list of
+    them all (one is read alone only by its generation)."""
+    soft_deleted = detail.buckets and detail.soft_deleted
+    if url.is_bucket and not soft_deleted:
+        yield listing.require_bucket(api, url.bucket, full=detail.json)
+        return
+    query = {"project": project(), **Scope(soft_deleted=soft_deleted, full=detail.json).query()}
+    for bucket in api.pages("/storage/v1/b", "items", query):
+        if url.is_provider or bucket.get("name") == url.bucket:
+            yield bucket
+
+
 def bucket_lines(buckets: Iterable[Json], detail: Detail) -> Iterator[str]:
-    for bucket in buckets:
+    """Buckets, as a provider URL or ``-b`` lists them; none at all is an error."""
+    listed = iter(buckets)
+    first = next(listed, None)
+    if first is None:
+        raise CliError(listing.MATCHED_NOTHING)
+    every = itertools.chain([first], listed)
+    if detail.json:
+        yield from listed_json.json_list(listed_json.bucket_json(bucket) for bucket in every)
+        return
+    for bucket in every:
         yield views.full_bucket(bucket) if detail.full else f"gs://{bucket['name']}/"
 
 
 def url_lines(api: Api, url: CloudUrl, detail: Detail) -> Iterator[str]:
-    found = listing.matches(api, url, versions=detail.all_versions)
+    found = listing.matches(api, url, scope=detail.scope)
     if not found:
-        raise CliError("One or more URLs matched no objects.")
+        raise CliError(listing.MATCHED_NOTHING)
     if detail.recursive and "**" not in url.name:
         rows = _walk(api, found, math.inf, detail)
     elif len(found) == 1 and found[0].is_container:
         rows = _walk(api, _level(api, found[0], detail), 0, detail)
     else:
         rows = _walk(api, found, 1, detail)
+    if detail.json:
+        yield from listed_json.json_list(_json(row) for row in rows)
+        return
     objects = total = 0
     first = True
     for row in rows:
@@ -63,7 +105,7 @@ def url_lines(api: Api, url: CloudUrl, detail: Detail) -> Iterator[str]:
 
 
 def _level(api: Api, container: Entry, detail: Detail) -> Iterator[Entry]:
-    return listing.level(api, container.bucket, container.name, versions=detail.all_versions)
+    return listing.level(api, container.bucket, container.name, scope=detail.scope)
 
 
 def _walk(
@@ -88,12 +130,25 @@ def _with_hashes(api: Api, row: Entry | Heading, detail: Detail) -> Entry | Head
 def _text(row: Entry | Heading, detail: Detail) -> str:
     if isinstance(row, Heading):
         return f"\n{row.entry.url()}:"
-    versioned = detail.all_versions
+    versioned = detail.scope.versioned
     url = row.url(versioned=versioned)
     if row.resource is None:
         return views.long_row(url, None) if detail.long else url
     if detail.full:
         return views.full_object(row.resource, versioned=versioned)
     if detail.long:
-        return views.long_row(url, row.resource, versioned=versioned)
+        return views.long_row(
+            url,
+            row.resource,
+            versioned=versioned,
+            etag=detail.etag,
+            readable=detail.readable_sizes,
+        )
     return url
+
+
+def _json(row: Entry | Heading) -> str:
+    entry = row.entry if isinstance(row, Heading) else row
+    if entry.resource is None:
+        return listed_json.container_json(entry)
+    return listed_json.object_json(entry.resource)

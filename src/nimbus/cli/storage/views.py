@@ -103,6 +103,8 @@ def object_view(item: Json) -> dict[str, Any]:
             "storage_url": object_url(str(item.get("bucket")), str(item.get("name"))),
             "creation_time": _shown_time(item.get("timeCreated")),
             "update_time": _shown_time(item.get("updated")),
+            "soft_delete_time": _shown_time(item.get("softDeleteTime")),
+            "hard_delete_time": _shown_time(item.get("hardDeleteTime")),
             "storage_class_update_time": _shown_time(item.get("timeStorageClassUpdated")),
             "noncurrent_time": _shown_time(item.get("timeDeleted")),
             "custom_time": _shown_time(item.get("customTime")),
@@ -132,6 +134,9 @@ def object_view(item: Json) -> dict[str, Any]:
 _OBJECT_TITLES = (
     ("creation_time", "Creation Time"),
     ("update_time", "Update Time"),
+    # Only a soft-deleted object (``ls --soft-deleted -L``) has these two.
+    ("soft_delete_time", "Soft Delete Time"),
+    ("hard_delete_time", "Hard Delete Time"),
     ("storage_class_update_time", "Storage Class Update Time"),
     ("storage_class", "Storage Class"),
     ("temporary_hold", "Temporary Hold"),
@@ -177,6 +182,8 @@ _BUCKET_TITLES = (
 _TIMES = {
     "creation_time",
     "update_time",
+    "soft_delete_time",
+    "hard_delete_time",
     "storage_class_update_time",
     "noncurrent_time",
     "custom_time",
@@ -211,12 +218,24 @@ def _block(url: str, view: dict[str, Any], titles: Iterable[tuple[str, str]]) ->
     return "\n".join(lines)
 
 
-def long_row(url: str, item: Json | None, *, versioned: bool = False) -> str:
-    """One ``ls -l`` row: size, creation time, URL (a prefix has only its URL)."""
+def long_row(
+    url: str,
+    item: Json | None,
+    *,
+    versioned: bool = False,
+    etag: bool = False,
+    readable: bool = False,
+) -> str:
+    """One ``ls -l`` row: size, creation time, URL, then the metageneration when
+    ``versioned`` and the etag with ``etag`` (a prefix has only its URL)."""
     if item is None:
         return LONG_ROW.format(size="", time="", url=url, extra="")
     extra = f"  metageneration={item.get('metageneration')}" if versioned else ""
+    if etag:
+        extra += f"  etag={item.get('etag')}"
     size = str(item.get("size", ""))
+    if readable and size.isdigit():
+        size = human_size(int(size))
     return LONG_ROW.format(size=size, time=utc_time(item.get("timeCreated")), url=url, extra=extra)
 
 
