@@ -175,7 +175,12 @@ def test_objects_describe_and_update(cli: Cli, bucket: str, tmp_path: Path) -> N
     ok(cli, f"storage cp {page} {bucket}/site/index.html")
     shown = yaml.safe_load(ok(cli, f"storage objects describe {bucket}/site/index.html").stdout)
     assert shown["content_type"] == "text/html" and shown["size"] == 11
-    assert shown["storage_url"] == f"{bucket}/site/index.html" and shown["crc32c_hash"]
+    # As gcloud: the URL names the generation read, and the fields end with the ACL.
+    generation = shown["generation"]
+    assert shown["storage_url"] == f"{bucket}/site/index.html#{generation}"
+    assert shown["crc32c_hash"]
+    owners = [e for e in shown["acl"] if str(e["entity"]).startswith("project-owners-")]
+    assert owners == [{"entity": owners[0]["entity"], "role": "OWNER"}]
 
     ok(
         cli,

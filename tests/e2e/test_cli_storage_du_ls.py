@@ -4,6 +4,7 @@ and one-line errors."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,115 @@ def test_ls_styles_exclude_one_another(cli: Cli, filled: str) -> None:
     assert "argument --full:" in failed_in_one_line(
         nimbus(cli, f"storage ls -L -l {filled}"), "storage.ls"
     )
+
+
+def json_section(title: str, value: object) -> list[str]:
+    """An ``ls -L`` field shown as JSON: its title, then the JSON indented under it."""
+    dumped = json.dumps(value, indent=2).splitlines()
+    return [f"  {title}:", *(f"  {line}" for line in dumped)]
+
+
+def test_ls_full_object_block_ends_with_its_acl(cli: Cli, filled: str) -> None:
+    b = filled
+    item = described(cli, f"{b}/top.txt")
+    acl = [{"entity": e["entity"], "role": e["role"]} for e in item["acl"]]
+    assert [e["role"] for e in acl] == ["OWNER", "OWNER", "READER", "OWNER"]
+    block = lines(ok(cli, f"storage ls -L {b}/top.txt").stdout)
+    assert block[0] == f"{b}/top.txt:"
+    tail = [
+        f"  Generation:                  {item['generation']}",
+        "  Metageneration:              1",
+        *json_section("ACL", acl),
+        "TOTAL: 1 objects, 5 bytes (5.00B)",
+    ]
+    assert block[-len(tail) :] == tail
+    # objects describe reads the same full projection, and names the generation.
+    shown = json.loads(ok(cli, f"storage objects describe {b}/top.txt --format json").stdout)
+    assert shown["acl"] == acl
+    assert shown["storage_url"] == f"{b}/top.txt#{item['generation']}"
+
+
+def test_ls_full_bucket_block_as_gcloud_prints_it(cli: Cli, bucket: str) -> None:
+    ok(cli, f"storage buckets update {bucket} --update-labels env=test")
+    raw = json.loads(ok(cli, f"storage buckets describe {bucket} --raw --format json").stdout)
+    created, updated = (str(raw[key])[:19] + "Z" for key in ("timeCreated", "updated"))
+    # A time inside a setting is Python's ISO form of it, as gcloud prints it there.
+    effective = dt.datetime.fromisoformat(raw["softDeletePolicy"]["effectiveTime"])
+    assert lines(ok(cli, f"storage ls -L -b {bucket}").stdout) == [
+        f"{bucket}/:",
+        "  Storage Class:               STANDARD",
+        "  Location Type:               multi-region",
+        "  Location Constraint:         US",
+        "  Versioning Enabled:          None",
+        "  Logging Configuration:       None",
+        "  Website Configuration:       None",
+        "  CORS Configuration:          []",
+        "  Lifecycle Configuration:     None",
+        "  Requester Pays Enabled:      None",
+        *json_section("Labels", {"env": "test"}),
+        "  Default KMS Key:             None",
+        f"  Time Created:                {created}",
+        f"  Time Updated:                {updated}",
+        f"  Generation:                  {raw['generation']}",
+        "  Metageneration:              2",
+        "  Bucket Policy Only Enabled:  False",
+        "  Public Access Prevention:    inherited",
+        "  RPO:                         DEFAULT",
+        *json_section(
+            "Soft Delete Policy",
+            {"effectiveTime": effective.isoformat(), "retentionDurationSeconds": "604800"},
+        ),
+        "  ACL:                         []",
+    ]
+
+
+def test_bucket_wildcards_expand_in_ls_and_du(cli: Cli, project: str, tmp_path: Path) -> None:
+    stem = unique_id("wild")
+    first, second, other = f"gs://{stem}-a", f"gs://{stem}-b", f"gs://{stem}x"
+    for url in (first, second, other):
+        ok(cli, f"storage buckets create {url} --project {project}")
+    fill(cli, first, tmp_path, {"one.txt": 3, "dir/two.txt": 4})
+    fill(cli, second, tmp_path, {"three.txt": 5})
+    at = f"--project {project}"
+
+    # Each matching bucket is listed under its heading, as several containers are.
+    assert lines(ok(cli, f"storage ls gs://{stem}-* {at}").stdout) == [
+        f"{first}/:",
+        f"{first}/one.txt",
+        f"{first}/dir/",
+        "",
+        f"{second}/:",
+        f"{second}/three.txt",
+    ]
+    # One matching bucket is listed as if named; an object pattern spans the buckets.
+    assert lines(ok(cli, f"storage ls gs://{stem}-[a] {at}").stdout) == [
+        f"{first}/one.txt",
+        f"{first}/dir/",
+    ]
+    assert lines(ok(cli, f"storage ls gs://{stem}-[b] {at}").stdout) == [f"{second}/three.txt"]
+    assert lines(ok(cli, f"storage ls gs://{stem}-*/*.txt {at}").stdout) == [
+        f"{first}/one.txt",
+        f"{second}/three.txt",
+    ]
+    assert lines(ok(cli, f"storage ls -b gs://{stem}* {at}").stdout) == [
+        f"{first}/",
+        f"{second}/",
+        f"{other}/",
+    ]
+    # du: the buckets' contents as a named bucket's, without bucket totals.
+    assert lines(ok(cli, f"storage du -c gs://{stem}-* {at}").stdout) == [
+        du_row(3, f"{first}/one.txt"),
+        du_row(4, f"{first}/dir/two.txt"),
+        du_row(4, f"{first}/dir/"),
+        du_row(5, f"{second}/three.txt"),
+        du_row(12, "total"),
+    ]
+    assert ok(cli, f"storage du -s gs://{stem}-* {at}").stdout == du_row(12, f"gs://{stem}-*\n")
+
+    for command in ("ls", "du", "ls -b"):
+        nothing = nimbus(cli, f"storage {command} gs://{stem}-none-* {at}")
+        name = "storage." + command.split()[0]
+        assert failed_in_one_line(nothing, name).endswith("One or more URLs matched no objects.")
+    # Commands that name one bucket still refuse a pattern.
+    refused = nimbus(cli, f"storage buckets describe gs://{stem}-*")
+    assert "Invalid bucket name in URL" in failed_in_one_line(refused, "storage.buckets.describe")

@@ -21,6 +21,7 @@ from nimbus.cli.commands import (
 )
 from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
+from nimbus.cli.storage import bucket_patterns
 from nimbus.cli.storage.customer_keys import (
     DecryptionKeys,
     FetchListedHashes,
@@ -113,14 +114,14 @@ def ls(
         readable_sizes=readable_sizes,
         hashes_with=keys if fetch_hashes else None,
     )
-    parsed = [parse(url) for url in urls or ["gs://"]]
+    parsed = [parse(url, bucket_wildcards=True) for url in urls or ["gs://"]]
     context = context_of(ctx)
     with context.api() as api:
         for url in parsed:
             if url.is_provider or (buckets and url.is_bucket):
                 _print(bucket_lines(buckets_of(api, context.project, url, detail), detail))
             else:
-                _print(url_lines(api, url, detail))
+                _print(url_lines(api, bucket_patterns.expand(api, context.project, url), detail))
 
 
 def _one_style(**chosen: bool) -> None:

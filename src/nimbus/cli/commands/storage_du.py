@@ -11,6 +11,7 @@ import typer
 
 from nimbus.cli.context import context_of
 from nimbus.cli.failures import CliError
+from nimbus.cli.storage.bucket_patterns import expand
 from nimbus.cli.storage.du import Options, Report
 from nimbus.cli.storage.urls import CloudUrl, is_cloud, parse
 
@@ -75,7 +76,7 @@ def du(
                 found = api.pages("/storage/v1/b", "items", {"project": context.project()})
                 lines = report.bucket_lines(api, (str(bucket["name"]) for bucket in found))
             else:
-                lines = report.url_lines(api, url)
+                lines = report.url_lines(api, url, expand(api, context.project, url))
             for line in lines:
                 print(line, end=end)
     if total:
@@ -87,7 +88,7 @@ def _cloud_url(text: str) -> CloudUrl:
         raise CliError(
             f"Du only works for valid cloud URLs. file://{text} is an invalid cloud URL."
         )
-    return parse(text)
+    return parse(text, bucket_wildcards=True)
 
 
 def _patterns_in(source: str) -> list[str]:

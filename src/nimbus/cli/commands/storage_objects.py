@@ -52,7 +52,8 @@ def describe(
     keys = keys_from_flags(encryption_key, decryption_keys)
     context = context_of(ctx)
     with context.api() as api:
-        found = listing.get_object(api, target)
+        # gcloud reads the full projection: its fields end with the object's ACL.
+        found = listing.get_object(api, target, scope=listing.Scope(full=True))
         assert found is not None
         if fetch_hashes:
             # As gcloud: the first read goes without a key; the key only for the hashes.
@@ -86,7 +87,7 @@ def list_objects(
         for url in parsed:
             if url.is_provider:
                 raise CliError("objects list needs a bucket: gs://BUCKET[/PREFIX].")
-            scope = listing.Scope(versions=all_versions)
+            scope = listing.Scope(versions=all_versions, full=True)
             entries = listing.matches(api, url, scope=scope)
             if not entries:
                 raise listing.no_match([str(url)])

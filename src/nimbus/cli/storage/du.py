@@ -52,9 +52,16 @@ class Report:
     options: Options
     total: int = 0
 
-    def url_lines(self, api: Api, url: CloudUrl) -> Iterator[str]:
+    def url_lines(self, api: Api, url: CloudUrl, named: Iterable[CloudUrl]) -> Iterator[str]:
+        """``url`` as typed, through what it ``named``: one URL per bucket its bucket
+        wildcard matched (the buckets' contents then come without their totals)."""
         scope = Scope(versions=self.options.all_versions)
-        found = [e for e in listing.matches(api, url, scope=scope) if not self.options.excluded(e)]
+        found = [
+            entry
+            for target in named
+            for entry in listing.matches(api, target, scope=scope)
+            if not self.options.excluded(entry)
+        ]
         if not found:
             raise CliError(listing.MATCHED_NOTHING)
         size = yield from self._lines(api, found, with_totals=not url.is_bucket)

@@ -185,7 +185,9 @@ def with_hashes(api: Api, resource: Json, keys: Keys, url: str | None = None) ->
     if key is None:
         return resource
     exact = CloudUrl(str(resource["bucket"]), str(resource["name"]), int(resource["generation"]))
-    return get_object(api, exact, headers=key.headers()) or resource
+    # Read as it was (the full projection when it has its ACL), so nothing goes missing.
+    scope = Scope(full="acl" in resource)
+    return get_object(api, exact, headers=key.headers(), scope=scope) or resource
 
 
 def require_bucket(api: Api, bucket: str, *, full: bool = False) -> Json:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from nimbus.cli.client import Api, Json
 from nimbus.cli.failures import CliError
-from nimbus.cli.storage import listed_json, listing, views
+from nimbus.cli.storage import blocks, listed_json, listing, views
+from nimbus.cli.storage.bucket_patterns import bucket_matcher
 from nimbus.cli.storage.customer_keys import Keys
 from nimbus.cli.storage.listing import Entry, Scope
 from nimbus.cli.storage.urls import CloudUrl
@@ -39,8 +40,10 @@ class Detail:
 
     @property
     def scope(self) -> Scope:
-        # The JSON dump holds everything the API has, ACLs included.
-        return Scope(versions=self.all_versions, soft_deleted=self.soft_deleted, full=self.json)
+        # The JSON dump holds everything the API has, and -L ends with the ACL: both
+        # read the full projection.
+        full = self.json or self.full
+        return Scope(versions=self.all_versions, soft_deleted=self.soft_deleted, full=full)
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,13 @@ def buckets_of(
     --soft-deleted``, the soft-deleted ones, found as gcloud finds them, in the list of
     them all (one is read alone only by its generation)."""
     soft_deleted = detail.buckets and detail.soft_deleted
-    if url.is_bucket and not soft_deleted:
+    if url.is_bucket and not soft_deleted and not url.has_bucket_wildcard:
         yield listing.require_bucket(api, url.bucket, full=detail.json)
         return
     query = {"project": project(), **Scope(soft_deleted=soft_deleted, full=detail.json).query()}
+    named = bucket_matcher(url)
     for bucket in api.pages("/storage/v1/b", "items", query):
-        if url.is_provider or bucket.get("name") == url.bucket:
+        if url.is_provider or named(str(bucket.get("name"))):
             yield bucket
 
 
@@ -75,14 +79,17 @@ def bucket_lines(buckets: Iterable[Json], detail: Detail) -> Iterator[str]:
         yield from listed_json.json_list(listed_json.bucket_json(bucket) for bucket in every)
         return
     for bucket in every:
-        yield views.full_bucket(bucket) if detail.full else f"gs://{bucket['name']}/"
+        yield blocks.full_bucket(bucket) if detail.full else f"gs://{bucket['name']}/"
 
 
-def url_lines(api: Api, url: CloudUrl, detail: Detail) -> Iterator[str]:
-    found = listing.matches(api, url, scope=detail.scope)
+def url_lines(api: Api, urls: Iterable[CloudUrl], detail: Detail) -> Iterator[str]:
+    """What one URL as typed lists: ``urls`` are what it names, one per bucket its
+    bucket wildcard matched, and their matches are listed as one."""
+    named = list(urls)
+    found = [entry for url in named for entry in listing.matches(api, url, scope=detail.scope)]
     if not found:
         raise CliError(listing.MATCHED_NOTHING)
-    if detail.recursive and "**" not in url.name:
+    if detail.recursive and not any("**" in url.name for url in named):
         rows = _walk(api, found, math.inf, detail)
     elif len(found) == 1 and found[0].is_container:
         rows = _walk(api, _level(api, found[0], detail), 0, detail)
@@ -135,7 +142,7 @@ def _text(row: Entry | Heading, detail: Detail) -> str:
     if row.resource is None:
         return views.long_row(url, None) if detail.long else url
     if detail.full:
-        return views.full_object(row.resource, versioned=versioned)
+        return blocks.full_object(row.resource, versioned=versioned)
     if detail.long:
         return views.long_row(
             url,

@@ -37,6 +37,10 @@ class CloudUrl:
     def has_wildcard(self) -> bool:
         return has_wildcard(self.name)
 
+    @property
+    def has_bucket_wildcard(self) -> bool:
+        return has_wildcard(self.bucket)
+
     def __str__(self) -> str:
         return object_url(self.bucket, self.name, self.generation)
 
@@ -49,8 +53,12 @@ def has_wildcard(text: str) -> bool:
     return any(char in WILDCARDS for char in text)
 
 
-def parse(text: str, *, generation: bool = True) -> CloudUrl:
-    """A ``gs://`` URL; anything else (or a malformed bucket name) is an error."""
+def parse(text: str, *, generation: bool = True, bucket_wildcards: bool = False) -> CloudUrl:
+    """A ``gs://`` URL; anything else (or a malformed bucket name) is an error.
+
+    With ``bucket_wildcards`` (the listings: ls, du), the bucket may be a pattern such
+    as ``data-*``; one that can match no bucket name then just matches nothing.
+    """
     if not is_cloud(text):
         if _OTHER_SCHEME.match(text):
             raise CliError(f"Unsupported URL scheme in [{text}]: only gs:// is supported.")
@@ -60,7 +68,9 @@ def parse(text: str, *, generation: bool = True) -> CloudUrl:
         if name:
             raise CliError(f"Invalid bucket name in URL [{text}].")
         return CloudUrl()
-    if not _BUCKET.match(bucket) or ".." in bucket:
+    if not (bucket_wildcards and has_wildcard(bucket)) and (
+        not _BUCKET.match(bucket) or ".." in bucket
+    ):
         raise CliError(f"Invalid bucket name in URL [{text}].")
     number = None
     match = _GENERATION.match(name) if generation else None

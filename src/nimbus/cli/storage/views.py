@@ -1,5 +1,5 @@
 """Buckets and objects as gcloud storage shows them: snake_case fields for ``describe``
-and ``list``, the ``ls -l`` row, the ``ls -L`` block, sizes and times.
+and ``list``, the ``ls -l`` row, sizes and times (``blocks`` lays out ``ls -L``).
 
 The API's own resource is what ``--raw`` shows.
 """
@@ -7,16 +7,12 @@ The API's own resource is what ``--raw`` shows.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterable
 from typing import Any
 
 from nimbus.cli.client import Json
 from nimbus.cli.storage.urls import object_url
 
 LONG_ROW = "{size:>10}  {time:>20}  {url}{extra}"
-_KEY_WIDTH = 26
-_INDENT = "  "
 _UNITS = (("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("kiB", 1 << 10))
 
 
@@ -50,6 +46,36 @@ def _shown_time(value: object) -> str | None:
     return parsed.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+0000") if parsed else None
 
 
+def _json_time(value: object) -> object:
+    """``2024-05-01T12:00:00.250000+00:00``: how gcloud prints a time nested in a
+    setting (Python's ISO form of the time it parsed), unlike a field's own time."""
+    parsed = _time(value)
+    return parsed.astimezone(dt.UTC).isoformat() if parsed else value
+
+
+def _with_json_times(setting: object) -> object:
+    if not isinstance(setting, dict):
+        return setting
+    return {
+        key: _json_time(value) if key.endswith("Time") else value for key, value in setting.items()
+    }
+
+
+# What an ACL entry says that gcloud leaves out: where it is, not who may do what.
+_ACL_LOCATORS = frozenset({"kind", "bucket", "object", "generation", "id", "selfLink", "etag"})
+
+
+def shown_acl(acl: object) -> list[dict[str, Any]] | None:
+    """An ACL's entries as gcloud shows them (entity, role, and who the entity is)."""
+    if not isinstance(acl, list) or not acl:
+        return None
+    return [
+        {key: value for key, value in entry.items() if key not in _ACL_LOCATORS}
+        for entry in acl
+        if isinstance(entry, dict)
+    ]
+
+
 def _int(value: object) -> int | None:
     return int(str(value)) if value is not None and str(value).isdigit() else None
 
@@ -74,7 +100,6 @@ def bucket_view(bucket: Json) -> dict[str, Any]:
             "generation": _int(bucket.get("generation")),
             "soft_delete_time": _shown_time(bucket.get("softDeleteTime")),
             "hard_delete_time": _shown_time(bucket.get("hardDeleteTime")),
-            "project_number": bucket.get("projectNumber"),
             "labels": bucket.get("labels") or None,
             "lifecycle_config": bucket.get("lifecycle") or None,
             "versioning_enabled": versioning.get("enabled") if versioning else None,
@@ -83,13 +108,19 @@ def bucket_view(bucket: Json) -> dict[str, Any]:
             ),
             "public_access_prevention": iam.get("publicAccessPrevention"),
             "rpo": bucket.get("rpo"),
+            "requester_pays": (bucket.get("billing") or {}).get("requesterPays"),
+            "default_kms_key": (bucket.get("encryption") or {}).get("defaultKmsKeyName"),
+            "data_locations": (bucket.get("customPlacementConfig") or {}).get("dataLocations"),
+            "satisfies_pzs": bucket.get("satisfiesPZS"),
             "default_event_based_hold": bucket.get("defaultEventBasedHold"),
-            "retention_policy": bucket.get("retentionPolicy"),
-            "soft_delete_policy": bucket.get("softDeletePolicy"),
+            "retention_policy": _with_json_times(bucket.get("retentionPolicy")),
+            "soft_delete_policy": _with_json_times(bucket.get("softDeletePolicy")),
             "cors_config": bucket.get("cors"),
             "website_config": bucket.get("website"),
             "logging_config": bucket.get("logging"),
             "autoclass": bucket.get("autoclass"),
+            "acl": shown_acl(bucket.get("acl")),
+            "default_acl": shown_acl(bucket.get("defaultObjectAcl")),
         }
     )
 
@@ -100,7 +131,9 @@ def object_view(item: Json) -> dict[str, Any]:
         {
             "bucket": item.get("bucket"),
             "name": item.get("name"),
-            "storage_url": object_url(str(item.get("bucket")), str(item.get("name"))),
+            "storage_url": object_url(
+                str(item.get("bucket")), str(item.get("name")), item.get("generation")
+            ),
             "creation_time": _shown_time(item.get("timeCreated")),
             "update_time": _shown_time(item.get("updated")),
             "soft_delete_time": _shown_time(item.get("softDeleteTime")),
@@ -126,96 +159,9 @@ def object_view(item: Json) -> dict[str, Any]:
             "metageneration": _int(item.get("metageneration")),
             "temporary_hold": item.get("temporaryHold"),
             "event_based_hold": item.get("eventBasedHold"),
+            "acl": shown_acl(item.get("acl")),
         }
     )
-
-
-# ``ls -L``: the titles and order gcloud uses.
-_OBJECT_TITLES = (
-    ("creation_time", "Creation Time"),
-    ("update_time", "Update Time"),
-    # Only a soft-deleted object (``ls --soft-deleted -L``) has these two.
-    ("soft_delete_time", "Soft Delete Time"),
-    ("hard_delete_time", "Hard Delete Time"),
-    ("storage_class_update_time", "Storage Class Update Time"),
-    ("storage_class", "Storage Class"),
-    ("temporary_hold", "Temporary Hold"),
-    ("event_based_hold", "Event-Based Hold"),
-    ("cache_control", "Cache-Control"),
-    ("content_disposition", "Content-Disposition"),
-    ("content_encoding", "Content-Encoding"),
-    ("content_language", "Content-Language"),
-    ("size", "Content-Length"),
-    ("content_type", "Content-Type"),
-    ("component_count", "Component-Count"),
-    ("custom_time", "Custom-Time"),
-    ("noncurrent_time", "Noncurrent Time"),
-    ("custom_fields", "Additional Properties"),
-    ("crc32c_hash", "Hash (CRC32C)"),
-    ("md5_hash", "Hash (MD5)"),
-    ("encryption_algorithm", "Encryption Algorithm"),
-    ("decryption_key_hash_sha256", "Encryption Key SHA256"),
-    ("etag", "ETag"),
-    ("generation", "Generation"),
-    ("metageneration", "Metageneration"),
-)
-_BUCKET_TITLES = (
-    ("default_storage_class", "Storage Class"),
-    ("location_type", "Location Type"),
-    ("location", "Location Constraint"),
-    ("versioning_enabled", "Versioning Enabled"),
-    ("logging_config", "Logging Configuration"),
-    ("website_config", "Website Configuration"),
-    ("cors_config", "CORS Configuration"),
-    ("lifecycle_config", "Lifecycle Configuration"),
-    ("retention_policy", "Retention Policy"),
-    ("default_event_based_hold", "Default Event-Based Hold"),
-    ("labels", "Labels"),
-    ("creation_time", "Time Created"),
-    ("update_time", "Time Updated"),
-    ("metageneration", "Metageneration"),
-    ("uniform_bucket_level_access", "Bucket Policy Only Enabled"),
-    ("public_access_prevention", "Public Access Prevention"),
-    ("rpo", "RPO"),
-    ("soft_delete_policy", "Soft Delete Policy"),
-)
-_TIMES = {
-    "creation_time",
-    "update_time",
-    "soft_delete_time",
-    "hard_delete_time",
-    "storage_class_update_time",
-    "noncurrent_time",
-    "custom_time",
-}
-
-
-def full_object(item: Json, *, versioned: bool = False) -> str:
-    generation = item.get("generation") if versioned else None
-    url = object_url(str(item.get("bucket")), str(item.get("name")), generation)
-    return _block(url, object_view(item), _OBJECT_TITLES)
-
-
-def full_bucket(bucket: Json) -> str:
-    return _block(f"gs://{bucket.get('name')}", bucket_view(bucket), _BUCKET_TITLES)
-
-
-def _block(url: str, view: dict[str, Any], titles: Iterable[tuple[str, str]]) -> str:
-    lines = [f"{url}:"]
-    for key, title in titles:
-        value = view.get(key)
-        if value is None:
-            continue
-        if key in _TIMES:
-            value = utc_time(value)
-        if isinstance(value, dict | list):
-            dumped = json.dumps(value, indent=2, sort_keys=True)
-            lines.append(f"{_INDENT}{title}:")
-            lines.extend(f"{_INDENT}{line}" for line in dumped.splitlines())
-        else:
-            padding = " " * max(1, _KEY_WIDTH - len(title) + len(_INDENT))
-            lines.append(f"{_INDENT}{title}:{padding}{value}")
-    return "\n".join(lines)
 
 
 def long_row(
