@@ -170,6 +170,10 @@ class Instances:
         try:
             with self.db.write() as session:
                 project = self._project(session, caller, project_ref, "compute.instances.create")
+                # Inserts in one project take turns from here (PostgreSQL; SQLite runs one
+                # writer at a time): each picks its addresses and is counted against the
+                # quotas with the others' instances already there.
+                hierarchy.lock_project(session, project.number)
                 earlier = repeated(session, project.number, request_id)
                 if earlier is not None:
                     return project, earlier
