@@ -158,8 +158,7 @@ class Snapshot:
     def all(self, prepared: Prepared, **values: Any) -> list[dict[str, Any]]:
         if prepared.stable:
             return cast(list[dict[str, Any]], self._stable(prepared, "all", values))
-        self._cursor.execute(prepared.sql, prepared.parameters(values))
-        return [prepared.convert(row) for row in self._cursor.fetchall()]
+        return [prepared.convert(row) for row in self.rows(prepared, **values)]
 
     def _stable(self, prepared: Prepared, kind: str, values: dict[str, Any]) -> Any:
         """A stable statement's result, kept for this snapshot's epoch."""

@@ -303,15 +303,18 @@ Fetch = Callable[[BatchShape, dict[str, Any]], Sequence[R]]
 
 @functools.cache
 def _statement(shape: BatchShape) -> Select[StoredObject]:
-    # A batch: the next rows in (name, generation) order.
-    order = (StoredObject.name, StoredObject.generation)
-    return select(StoredObject).where(*shape.conditions()).order_by(*order).limit(_BATCH)
+    return _batch_of(select(StoredObject), shape)
 
 
 @functools.cache
 def _resource_statement(shape: BatchShape) -> Select[Any]:
+    return _batch_of(select(*RESOURCE_COLUMNS), shape)
+
+
+def _batch_of(selected: Select[Any], shape: BatchShape) -> Select[Any]:
+    # A batch: the next rows in (name, generation) order.
     order = (StoredObject.name, StoredObject.generation)
-    return select(*RESOURCE_COLUMNS).where(*shape.conditions()).order_by(*order).limit(_BATCH)
+    return selected.where(*shape.conditions()).order_by(*order).limit(_BATCH)
 
 
 def session_fetch(session: Session) -> Fetch[StoredObject]:
